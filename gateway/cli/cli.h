@@ -1,0 +1,23 @@
+/* cli.h - what the subcommands of the cegate command share. */
+#ifndef CEGATE_CLI_H
+#define CEGATE_CLI_H
+
+#include <stddef.h>
+
+#include "cegate/cegate.h"
+
+/* Each subcommand: argv[0] is its name; returns a sysexits.h code. */
+int cli_normalize(int argc, char **argv);
+
+/* Read a whole file ("-" or NULL: standard input) into `out`, at most
+ * out->max bytes. Returns 0, or a sysexits code after printing the error. */
+int cli_read_input(const char *command, const char *path, cegate_buffer *out);
+
+/* Print "cegate: <command>: <message>" as one line on stderr. */
+void cli_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print a library error as "cegate: <command>: [<input>: ][<path>: ]<text>". */
+void cli_report(const char *command, const char *input, const cegate_error *err);
+
+#endif

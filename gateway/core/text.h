@@ -1,0 +1,53 @@
+/* text.h - internal checks on text the CloudEvents spec constrains:
+ * UTF-8, String code points, names, URIs, media types, integers, base64.
+ * Each check takes `what` (the field named in an error) and an error struct. */
+#ifndef CEGATE_CORE_TEXT_H
+#define CEGATE_CORE_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cegate/buffer.h"
+#include "cegate/error.h"
+
+/* Valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+ * Returns 0, or -1 with CEGATE_ERR_ENCODING. */
+int ce_check_utf8(const char *s, size_t n, const char *what, cegate_error *err);
+
+/* A CloudEvents String: valid UTF-8 without control characters
+ * (U+0000-001F, U+007F-009F), noncharacters or surrogates. */
+int ce_check_string(const char *s, size_t n, const char *what,
+                    cegate_error *err);
+
+/* An attribute name: one or more of a-z, 0-9. */
+int ce_is_attribute_name(const char *s, size_t n);
+
+/* RFC 3986 URI-reference (§4.1) and absolute-URI (§4.3). */
+int ce_check_uri_reference(const char *s, size_t n, const char *what,
+                           cegate_error *err);
+int ce_check_absolute_uri(const char *s, size_t n, const char *what,
+                          cegate_error *err);
+
+/* An RFC 2046 media type with optional parameters: type/subtype *(;p=v). */
+int ce_check_media_type(const char *s, size_t n, const char *what,
+                        cegate_error *err);
+
+/* Canonical Integer string: -?(0|[1-9][0-9]*) within 32 bits. */
+int ce_parse_int32(const char *s, size_t n, int32_t *out, const char *what,
+                   cegate_error *err);
+
+/* ASCII case-insensitive comparisons. */
+int ce_ascii_casecmp_n(const char *a, const char *b, size_t n);
+int ce_ascii_prefix(const char *s, const char *prefix); /* case-insensitive */
+
+/* Base64 (RFC 4648, standard alphabet, padded). Decoding rejects anything
+ * else, naming `what`. Both append to `out`. */
+int ce_base64_encode(const unsigned char *bytes, size_t n, cegate_buffer *out,
+                     const char *what, cegate_error *err);
+int ce_base64_decode(const char *s, size_t n, cegate_buffer *out,
+                     const char *what, cegate_error *err);
+
+/* A copy of n bytes plus a NUL (cegate_malloc), or NULL. */
+char *ce_strndup(const char *s, size_t n);
+
+#endif
