@@ -6,8 +6,18 @@
 
 #include "cegate/cegate.h"
 
+#include "adapters.h"
+
 /* Each subcommand: argv[0] is its name; returns a sysexits.h code. */
 int cli_normalize(int argc, char **argv);
+int cli_adapters(int argc, char **argv);
+
+/* The adapter registry every command uses: the built-in adapters, then
+ * CEGATE_PLUGIN_PATH, then each --plugin-dir. Returns 0, or a sysexits code
+ * after printing the error (*out is NULL then). */
+int cli_load_adapters(const char *command, char *const *plugin_dirs,
+                      size_t dir_count, const cegate_options *options,
+                      registry **out);
 
 /* Read a whole file ("-" or NULL: standard input) into `out`, at most
  * out->max bytes. Returns 0, or a sysexits code after printing the error. */
@@ -17,7 +27,8 @@ int cli_read_input(const char *command, const char *path, cegate_buffer *out);
 void cli_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Print a library error as "cegate: <command>: [<input>: ][<path>: ]<text>". */
+/* Print a library error as one line:
+ * "cegate: <command>: [<input>: ][adapter <origin>: ][<path>: ]<text>". */
 void cli_report(const char *command, const char *input, const cegate_error *err);
 
 #endif

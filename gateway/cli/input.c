@@ -25,8 +25,10 @@ void cli_error(const char *command, const char *fmt, ...)
 
 void cli_report(const char *command, const char *input, const cegate_error *err)
 {
-    cli_error(command, "%s%s%s%s%s", input ? input : "", input ? ": " : "",
-              err->path, err->path[0] ? ": " : "", err->text);
+    cli_error(command, "%s%s%s%s%s%s%s%s", input ? input : "",
+              input ? ": " : "", err->origin[0] ? "adapter " : "", err->origin,
+              err->origin[0] ? ": " : "", err->path, err->path[0] ? ": " : "",
+              err->text);
 }
 
 int cli_read_input(const char *command, const char *path, cegate_buffer *out)

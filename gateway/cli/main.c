@@ -14,6 +14,8 @@ static const struct command {
 } commands[] = {
     {"normalize", cli_normalize,
      "print the CloudEvents an input becomes, as a JSON array"},
+    {"adapters", cli_adapters,
+     "list the loaded adapters (name, ABI, description, file)"},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

@@ -11,30 +11,37 @@
 
 #define COMMAND "normalize"
 #define MAX_HEADERS 256
+#define MAX_PLUGIN_DIRS 16
 
 static void usage(FILE *to)
 {
     fprintf(to,
-            "Usage: cegate normalize [-H 'Name: value']... [FILE|-]\n"
+            "Usage: cegate normalize [--adapter NAME] [--plugin-dir DIR] [--path PATH]\n"
+            "                        [-H 'Name: value']... [FILE|-]\n"
             "\n"
             "Read one message (FILE, or standard input when FILE is '-' or\n"
-            "absent) and print the CloudEvents it holds as a JSON array in the\n"
+            "absent) and print the CloudEvents it becomes as a JSON array in the\n"
             "CloudEvents JSON event format (specversion 1.0).\n"
             "\n"
-            "Without -H the input is JSON: an event (structured mode) or an array\n"
-            "of events (a batch). With -H it is an HTTP message body and the\n"
-            "headers decide, as the CloudEvents HTTP binding says: a Content-Type\n"
-            "of application/cloudevents+json is structured mode,\n"
-            "application/cloudevents-batch+json a batch, anything else binary\n"
-            "mode, where the ce-* headers carry the attributes and the body is\n"
-            "the data.\n"
+            "Every loaded adapter looks at the message (its headers and body) and\n"
+            "the most confident one normalizes it; envelopes (SNS, SQS) hand their\n"
+            "inner payload back for another round. CloudEvents input follows the\n"
+            "HTTP binding: a Content-Type of application/cloudevents+json is\n"
+            "structured mode, application/cloudevents-batch+json a batch, and ce-*\n"
+            "headers mean binary mode, where the body is the data. Without\n"
+            "headers a JSON event object or an array of events is read.\n"
             "\n"
             "Options:\n"
             "  -H, --header 'Name: value'  an HTTP header of the message (repeatable)\n"
+            "  --adapter NAME              use only this adapter (see cegate adapters)\n"
+            "  --plugin-dir DIR            also load the adapters in DIR (repeatable)\n"
+            "  --path PATH                 the request path, for adapters that read it\n"
+            "                              (Pub/Sub: .../projects/P/topics/T)\n"
             "  -h, --help                  show this help and exit\n"
             "\n"
-            "Exit status: 0 events printed, 64 usage, 65 the input is not a valid\n"
-            "CloudEvent (stderr names the field), 66 the file cannot be read.\n"
+            "Exit status: 0 events printed, 64 usage, 65 bad input (stderr names\n"
+            "the adapter and the field, or lists why each adapter declined), 66 the\n"
+            "file cannot be read, 78 an adapter could not be loaded.\n"
             "\n"
             "Example:\n"
             "  printf hello | cegate normalize -H 'ce-specversion: 1.0' \\\n"
@@ -94,11 +101,17 @@ int cli_normalize(int argc, char **argv)
 {
     static const struct option long_options[] = {
         {"header", required_argument, NULL, 'H'},
+        {"adapter", required_argument, NULL, 'A'},
+        {"plugin-dir", required_argument, NULL, 'P'},
+        {"path", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     cegate_header headers[MAX_HEADERS];
     size_t header_count = 0;
+    char *dirs[MAX_PLUGIN_DIRS];
+    size_t dir_count = 0;
+    const char *adapter = NULL, *request_path = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "H:h", long_options, NULL)) != -1) {
@@ -113,6 +126,20 @@ int cli_normalize(int argc, char **argv)
                 return EX_USAGE;
             }
             header_count++;
+            break;
+        case 'A':
+            adapter = optarg;
+            break;
+        case 'P':
+            if (dir_count == MAX_PLUGIN_DIRS) {
+                cli_error(COMMAND, "more than %d --plugin-dir options",
+                          MAX_PLUGIN_DIRS);
+                return EX_USAGE;
+            }
+            dirs[dir_count++] = optarg;
+            break;
+        case 'p':
+            request_path = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -131,24 +158,32 @@ int cli_normalize(int argc, char **argv)
 
     cegate_options options;
     cegate_options_init(&options);
+    registry *reg;
+    int rc = cli_load_adapters(COMMAND, dirs, dir_count, &options, &reg);
+    if (rc != 0)
+        return rc;
+    cegate_error err;
+    cegate_error_clear(&err);
+    if (adapter != NULL && registry_force(reg, adapter, &err) < 0) {
+        cli_report(COMMAND, NULL, &err);
+        registry_free(reg);
+        return EX_USAGE;
+    }
     cegate_buffer input;
     cegate_buffer_init(&input, options.limits.max_input_bytes);
-    int rc = cli_read_input(COMMAND, path, &input);
+    rc = cli_read_input(COMMAND, path, &input);
     if (rc != 0) {
         cegate_buffer_free(&input);
+        registry_free(reg);
         return rc;
     }
     cegate_event_list events;
     cegate_event_list_init(&events);
-    cegate_error err;
-    cegate_error_clear(&err);
     const char *body = input.data ? input.data : "";
-    int failed = header_count > 0
-                     ? cegate_http_decode(headers, header_count, body,
-                                          input.length, &options, &events, &err)
-                     : cegate_json_decode(body, input.length, &options, &events,
-                                          &err);
+    int failed = registry_normalize(reg, headers, header_count, body,
+                                    input.length, request_path, &events, &err);
     cegate_buffer_free(&input);
+    registry_free(reg);
     if (failed) {
         cli_report(COMMAND, name, &err);
         rc = err.code == CEGATE_ERR_NOMEM ? EX_OSERR : EX_DATAERR;

@@ -33,7 +33,7 @@ typedef enum cegate_error_code {
 } cegate_error_code;
 
 #define CEGATE_ERROR_PATH_LENGTH 128
-#define CEGATE_ERROR_TEXT_LENGTH 256
+#define CEGATE_ERROR_TEXT_LENGTH 512
 
 typedef struct cegate_error {
     cegate_error_code code;
@@ -42,6 +42,8 @@ typedef struct cegate_error {
     char path[CEGATE_ERROR_PATH_LENGTH];
     /* What, in one line, without the path. */
     char text[CEGATE_ERROR_TEXT_LENGTH];
+    /* Who: the adapter that reported it (set by the host), or empty. */
+    char origin[48];
     /* For syntax errors in text input: 1-based line and column, byte offset;
      * 0 when unknown. */
     int line;

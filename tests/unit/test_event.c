@@ -393,9 +393,9 @@ Test(extensions, integer_extremes_via_value)
 Test(extensions, non_canonical_integers_rejected)
 {
     /* Integer canonical form: JSON integer part, optional '-', 32-bit. */
-    const char *bad[] = {"2147483648", "-2147483649", "+1",   "01", "1.0",
-                         "1e3",        "",            "-",    " 1", "1 ",
-                         "0x10",       "ten",         "99999999999999999999"};
+    const char *bad[] = {"2147483648", "-2147483649", "+1",  "01",
+                         "1.0",        "1e3",         "-",   " 1",
+                         "1 ",         "0x10",        "ten", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         cegate_error err = reject_set_string("extint", bad[i], strlen(bad[i]),
                                              CEGATE_TYPE_INTEGER);
@@ -408,7 +408,7 @@ Test(extensions, non_canonical_integers_rejected)
 
 Test(extensions, non_canonical_booleans_rejected)
 {
-    const char *bad[] = {"True", "FALSE", "1", "0", "yes", ""};
+    const char *bad[] = {"True", "FALSE", "1", "0", "yes", "true "};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         cegate_error err = reject_set_string("extbool", bad[i], strlen(bad[i]),
                                              CEGATE_TYPE_BOOLEAN);
@@ -1219,12 +1219,21 @@ Test(data, setters_replace_and_clear)
     cegate_event_free(ev);
 }
 
+Test(data, effective_content_type_without_data)
+{
+    /* event.h: "application/json" when datacontenttype is absent, NULL only
+     * when it is absent and the data is binary; an event without data is
+     * not binary. */
+    cegate_event *ev = minimal_event("1");
+    cr_assert_str_eq(cegate_event_effective_content_type(ev),
+                     "application/json");
+    cegate_event_free(ev);
+}
+
 Test(data, effective_content_type)
 {
     cegate_event *ev = minimal_event("1");
     /* Absent means application/json in the JSON format. */
-    cr_assert_str_eq(cegate_event_effective_content_type(ev),
-                     "application/json");
     json_t *j = json_true();
     cr_assert_eq(cegate_event_set_data_json(ev, j, NULL), 0);
     cr_assert_str_eq(cegate_event_effective_content_type(ev),

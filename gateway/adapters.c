@@ -1,0 +1,505 @@
+/* adapters.c - the adapter registry: plugin loading (dlopen RTLD_NOW |
+ * RTLD_LOCAL), probing in confidence order, and envelope re-dispatch. */
+#include "config.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "adapters.h"
+#include "core/text.h"
+
+/* Envelopes nest at most this deep (SQS > SNS > S3 is depth 2). */
+#define MAX_ENVELOPE_DEPTH 4
+#define MAX_ADAPTERS 64
+
+struct registry {
+    registry_entry entries[MAX_ADAPTERS];
+    size_t count;
+    int forced; /* index of --adapter, or -1 */
+    cegate_options options;
+    cegate_host host; /* host_services with this registry's limits */
+};
+
+/* One dispatch of one message: where events go and how deep we are. */
+struct cegate_call {
+    registry *reg;
+    const registry_entry *entry;
+    cegate_event_list *out;
+    unsigned depth;
+};
+
+static const cegate_host host_services;
+
+registry *registry_new(const cegate_options *options)
+{
+    registry *reg = cegate_malloc(sizeof *reg);
+    if (reg == NULL)
+        return NULL;
+    memset(reg, 0, sizeof *reg);
+    reg->forced = -1;
+    if (options != NULL)
+        reg->options = *options;
+    else
+        cegate_options_init(&reg->options);
+    reg->host = host_services;
+    reg->host.limits = &reg->options.limits;
+    return reg;
+}
+
+void registry_free(registry *reg)
+{
+    if (reg == NULL)
+        return;
+    for (size_t i = 0; i < reg->count; i++) {
+        cegate_free(reg->entries[i].file);
+        /* Under sanitizers, keep plugins mapped so leak reports still
+         * symbolize; otherwise unload. */
+#if !defined(__SANITIZE_ADDRESS__)
+        dlclose(reg->entries[i].handle);
+#endif
+    }
+    cegate_free(reg);
+}
+
+size_t registry_count(const registry *reg) { return reg->count; }
+
+const registry_entry *registry_get(const registry *reg, size_t i)
+{
+    return i < reg->count ? &reg->entries[i] : NULL;
+}
+
+/* ---- loading ------------------------------------------------------------------ */
+
+static int valid_adapter_name(const char *s)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 40)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+            return 0;
+    return 1;
+}
+
+/* Check a descriptor before anything of it is used. */
+static int check_descriptor(const cegate_adapter_descriptor *d,
+                            const char *path, cegate_error *err)
+{
+    if (d->abi_major != CEGATE_ADAPTER_ABI_MAJOR)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "loading adapter from %s: ABI major version %u, "
+                                "this cegate speaks %u", path, d->abi_major,
+                                CEGATE_ADAPTER_ABI_MAJOR), -1;
+    if (d->abi_minor > CEGATE_ADAPTER_ABI_MINOR)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "loading adapter from %s: built for ABI %u.%u, "
+                                "newer than this cegate's %u.%u", path,
+                                d->abi_major, d->abi_minor,
+                                CEGATE_ADAPTER_ABI_MAJOR,
+                                CEGATE_ADAPTER_ABI_MINOR), -1;
+    /* Members of 1.0 must all be there. */
+    if (d->struct_size < offsetof(cegate_adapter_descriptor, option_count) +
+                             sizeof d->option_count)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "loading adapter from %s: descriptor of %u "
+                                "bytes is too small for ABI %u.%u", path,
+                                (unsigned)d->struct_size, d->abi_major,
+                                d->abi_minor), -1;
+    if (!valid_adapter_name(d->name))
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "loading adapter from %s: name must be "
+                                "[a-z0-9-]+ of at most 40 characters", path), -1;
+    if (d->probe == NULL || d->normalize == NULL || d->description == NULL)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "loading adapter %s from %s: probe, normalize "
+                                "and description are required", d->name, path),
+               -1;
+    return 0;
+}
+
+int registry_load_file(registry *reg, const char *path, cegate_error *err)
+{
+    if (reg->count == MAX_ADAPTERS)
+        return cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
+                                "loading adapter from %s: more than %d "
+                                "adapters", path, MAX_ADAPTERS), -1;
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (handle == NULL)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "loading adapter from %s: %s", path, dlerror()),
+               -1;
+    const cegate_adapter_descriptor *d = dlsym(handle, CEGATE_ADAPTER_SYMBOL);
+    if (d == NULL) {
+        dlclose(handle);
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "loading adapter from %s: no '%s' symbol (not "
+                                "a cegate adapter)", path, CEGATE_ADAPTER_SYMBOL),
+               -1;
+    }
+    if (check_descriptor(d, path, err) < 0) {
+        dlclose(handle);
+        return -1;
+    }
+    for (size_t i = 0; i < reg->count; i++) {
+        if (strcmp(reg->entries[i].descriptor->name, d->name) == 0) {
+            cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                             "loading adapter %s from %s: already loaded from "
+                             "%s", d->name, path, reg->entries[i].file);
+            dlclose(handle);
+            return -1;
+        }
+    }
+    char *file = ce_strndup(path, strlen(path));
+    if (file == NULL) {
+        dlclose(handle);
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory"),
+               -1;
+    }
+    reg->entries[reg->count++] = (registry_entry){d, file, handle};
+    return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int registry_load_dir(registry *reg, const char *dir, int required,
+                      cegate_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        if (!required)
+            return 0;
+        return cegate_error_set(err, CEGATE_ERR_IO, NULL,
+                                "plugin directory %s: cannot be opened", dir),
+               -1;
+    }
+    char *names[MAX_ADAPTERS];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < MAX_ADAPTERS) {
+        size_t len = strlen(e->d_name);
+        if (len > 3 && strcmp(e->d_name + len - 3, ".so") == 0 &&
+            e->d_name[0] != '.')
+            if ((names[n] = ce_strndup(e->d_name, len)) != NULL)
+                n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof names[0], compare_names);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (rc == 0 && registry_load_file(reg, path, err) < 0)
+            rc = -1;
+        cegate_free(names[i]);
+    }
+    return rc;
+}
+
+/* Run from the build tree (tests, the demo) or installed? The program knows
+ * where it was built; when it runs from there it loads the adapters built
+ * next to it. */
+const char *registry_builtin_dir(void)
+{
+    static char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        const char *build = CEGATE_ABS_BUILDDIR "/";
+        if (strncmp(exe, build, strlen(build)) == 0)
+            return CEGATE_ABS_BUILDDIR "/adapters/.libs";
+    }
+    return CEGATE_ADAPTER_DIR;
+}
+
+int registry_load_defaults(registry *reg, cegate_error *err)
+{
+    if (registry_load_dir(reg, registry_builtin_dir(), 1, err) < 0)
+        return -1;
+    const char *env = getenv("CEGATE_PLUGIN_PATH");
+    if (env == NULL || *env == '\0')
+        return 0;
+    char dirs[PATH_MAX * 4];
+    snprintf(dirs, sizeof dirs, "%s", env);
+    char *save = NULL;
+    for (char *dir = strtok_r(dirs, ":", &save); dir != NULL;
+         dir = strtok_r(NULL, ":", &save))
+        if (registry_load_dir(reg, dir, 1, err) < 0)
+            return -1;
+    return 0;
+}
+
+int registry_force(registry *reg, const char *name, cegate_error *err)
+{
+    char known[CEGATE_ERROR_TEXT_LENGTH] = "";
+    for (size_t i = 0; i < reg->count; i++) {
+        if (strcmp(reg->entries[i].descriptor->name, name) == 0) {
+            reg->forced = (int)i;
+            return 0;
+        }
+        size_t used = strlen(known);
+        snprintf(known + used, sizeof known - used, "%s%s", used ? ", " : "",
+                 reg->entries[i].descriptor->name);
+    }
+    return cegate_error_set(err, CEGATE_ERR_USAGE, "--adapter",
+                            "no adapter named '%.40s' (loaded: %s)", name,
+                            known[0] ? known : "none"), -1;
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+typedef struct candidate {
+    size_t index;
+    int confidence;
+    const char *reason;
+} candidate;
+
+static int by_confidence(const void *a, const void *b)
+{
+    const candidate *x = a, *y = b;
+    if (x->confidence != y->confidence)
+        return y->confidence - x->confidence;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Parse the body as JSON when it looks like JSON; a failure is kept to
+ * explain the outcome if no adapter takes the raw bytes. */
+static json_t *parse_body(const registry *reg, const char *body, size_t length,
+                          cegate_error *parse_err)
+{
+    size_t i = 0;
+    while (i < length && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' ||
+                          body[i] == '\n'))
+        i++;
+    if (i == length || (body[i] != '{' && body[i] != '['))
+        return NULL;
+    return cegate_json_parse(body, length, &reg->options.limits, parse_err);
+}
+
+static void truncate_list(cegate_event_list *out, size_t count)
+{
+    while (out->count > count)
+        cegate_event_free(out->events[--out->count]);
+}
+
+static cegate_adapter_result dispatch(registry *reg, const cegate_header *headers,
+                                      size_t header_count, const char *body,
+                                      size_t length, const char *path,
+                                      unsigned depth, cegate_event_list *out,
+                                      cegate_error *err)
+{
+    if (depth > MAX_ENVELOPE_DEPTH)
+        return cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
+                                "envelopes nested deeper than %d",
+                                MAX_ENVELOPE_DEPTH), CEGATE_ADAPTER_ERROR;
+    if (reg->count == 0)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "no adapters are loaded (looked in %s)",
+                                registry_builtin_dir()), CEGATE_ADAPTER_ERROR;
+    cegate_error parse_err;
+    cegate_error_clear(&parse_err);
+    json_t *json = parse_body(reg, body, length, &parse_err);
+    cegate_message msg = {headers, header_count, body, length, json, path, depth};
+
+    candidate c[MAX_ADAPTERS];
+    size_t n = 0;
+    for (size_t i = 0; i < reg->count; i++) {
+        if (reg->forced >= 0 && (size_t)reg->forced != i && depth == 0)
+            continue;
+        c[n] = (candidate){i, 0, NULL};
+        c[n].confidence = reg->entries[i].descriptor->probe(&reg->host, &msg,
+                                                            &c[n].reason);
+        n++;
+    }
+    qsort(c, n, sizeof c[0], by_confidence);
+
+    cegate_adapter_result result = CEGATE_ADAPTER_DECLINED;
+    for (size_t k = 0; k < n && c[k].confidence > 0; k++) {
+        const registry_entry *e = &reg->entries[c[k].index];
+        cegate_call call = {reg, e, out, depth};
+        size_t before = out->count;
+        result = e->descriptor->normalize(&reg->host, &call, &msg, err);
+        if (result == CEGATE_ADAPTER_OK)
+            break;
+        truncate_list(out, before);
+        if (result == CEGATE_ADAPTER_ERROR) {
+            if (err != NULL && err->code == CEGATE_OK)
+                cegate_error_set(err, CEGATE_ERR_VALUE, NULL,
+                                 "failed without saying why");
+            /* The innermost adapter that failed is the one to name. */
+            if (err != NULL && err->origin[0] == '\0')
+                snprintf(err->origin, sizeof err->origin, "%s",
+                         e->descriptor->name);
+            break;
+        }
+        c[k].reason = "declined after a closer look";
+        c[k].confidence = 0;
+    }
+    if (result == CEGATE_ADAPTER_DECLINED && depth == 0) {
+        /* Say why each adapter passed; a JSON syntax error says most. */
+        char why[CEGATE_ERROR_TEXT_LENGTH] = "";
+        for (size_t k = 0; k < n; k++) {
+            size_t used = strlen(why);
+            snprintf(why + used, sizeof why - used, "%s%s (%s)", k ? "; " : "",
+                     reg->entries[c[k].index].descriptor->name,
+                     c[k].reason ? c[k].reason : "declined");
+        }
+        if (parse_err.code != CEGATE_OK) {
+            *err = parse_err;
+        } else {
+            cegate_error_set(err, CEGATE_ERR_MODE, NULL,
+                             "no adapter recognised the payload: %s", why);
+        }
+        result = CEGATE_ADAPTER_ERROR;
+    }
+    json_decref(json);
+    return result;
+}
+
+int registry_normalize(registry *reg, const cegate_header *headers,
+                       size_t header_count, const char *body, size_t length,
+                       const char *path, cegate_event_list *out,
+                       cegate_error *err)
+{
+    size_t before = out->count;
+    if (length > reg->options.limits.max_input_bytes)
+        return cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
+                                "input of %zu bytes exceeds max_input_bytes "
+                                "(%zu)", length,
+                                reg->options.limits.max_input_bytes), -1;
+    cegate_adapter_result r = dispatch(reg, headers, header_count, body, length,
+                                       path, 0, out, err);
+    if (r != CEGATE_ADAPTER_OK) {
+        truncate_list(out, before);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- host services ------------------------------------------------------------- */
+
+static void host_log(cegate_call *call, cegate_log_level level, const char *fmt,
+                     ...)
+{
+    static const char *const names[] = {"error", "warning", "info", "debug"};
+    if (level > CEGATE_LOG_WARNING && getenv("CEGATE_DEBUG") == NULL)
+        return;
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    for (char *p = text; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = '?';
+    fprintf(stderr, "cegate: adapter %s: %s: %s\n",
+            call->entry->descriptor->name, names[level & 3], text);
+}
+
+static int host_emit(cegate_call *call, cegate_event *ev, cegate_error *err)
+{
+    if (cegate_event_validate(ev, err) < 0) {
+        cegate_event_free(ev);
+        return -1;
+    }
+    if (call->out->count >= call->reg->options.limits.max_events) {
+        cegate_event_free(ev);
+        return cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
+                                "more than max_events (%zu) events",
+                                call->reg->options.limits.max_events), -1;
+    }
+    return cegate_event_list_append(call->out, ev, err);
+}
+
+static cegate_adapter_result host_redispatch(cegate_call *call,
+                                             const cegate_header *headers,
+                                             size_t header_count,
+                                             const char *body, size_t length,
+                                             cegate_error *err)
+{
+    return dispatch(call->reg, headers, header_count, body, length, NULL,
+                    call->depth + 1, call->out, err);
+}
+
+/* Decoded events are checked against the same total as emitted ones. */
+static int append_decoded(cegate_call *call, cegate_event_list *decoded,
+                          cegate_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < decoded->count; i++) {
+        if (rc == 0)
+            rc = host_emit(call, decoded->events[i], err);
+        else
+            cegate_event_free(decoded->events[i]);
+    }
+    decoded->count = 0;
+    cegate_event_list_free(decoded);
+    return rc;
+}
+
+static int host_emit_json_events(cegate_call *call, const json_t *root,
+                                 cegate_error *err)
+{
+    cegate_event_list decoded;
+    cegate_event_list_init(&decoded);
+    if (cegate_json_to_events(root, &call->reg->options, &decoded, err) < 0)
+        return -1;
+    return append_decoded(call, &decoded, err);
+}
+
+static int host_emit_http_events(cegate_call *call, const cegate_header *headers,
+                                 size_t header_count, const char *body,
+                                 size_t length, cegate_error *err)
+{
+    cegate_event_list decoded;
+    cegate_event_list_init(&decoded);
+    if (cegate_http_decode(headers, header_count, body, length,
+                           &call->reg->options, &decoded, err) < 0)
+        return -1;
+    return append_decoded(call, &decoded, err);
+}
+
+static const char *host_header(const cegate_message *msg, const char *name)
+{
+    return cegate_header_find(msg->headers, msg->header_count, name);
+}
+
+static const char *host_option(cegate_call *call, const char *name)
+{
+    const cegate_adapter_descriptor *d = call->entry->descriptor;
+    for (size_t i = 0; i < d->option_count; i++)
+        if (strcmp(d->options[i].name, name) == 0)
+            return d->options[i].default_value;
+    return NULL;
+}
+
+static const cegate_host host_services = {
+    .abi_major = CEGATE_ADAPTER_ABI_MAJOR,
+    .abi_minor = CEGATE_ADAPTER_ABI_MINOR,
+    .struct_size = sizeof(cegate_host),
+    .log = host_log,
+    .event_new = cegate_event_new,
+    .event_free = cegate_event_free,
+    .event_set = cegate_event_set,
+    .event_set_string = cegate_event_set_string,
+    .event_get_string = cegate_event_get_string,
+    .event_set_data_json = cegate_event_set_data_json,
+    .event_set_data_text = cegate_event_set_data_text,
+    .event_set_data_binary = cegate_event_set_data_binary,
+    .timestamp_parse = cegate_timestamp_parse,
+    .error_set = cegate_error_set,
+    .emit = host_emit,
+    .redispatch = host_redispatch,
+    .emit_json_events = host_emit_json_events,
+    .emit_http_events = host_emit_http_events,
+    .header = host_header,
+    .option = host_option,
+    .limits = NULL, /* each registry points it at its own limits */
+};
