@@ -67,12 +67,30 @@ static int in_jansson_parse(void)
 #endif
 }
 
+/* jansson 2.14's lexer does not survive a failed growth of its token buffer:
+ * lex_save() drops the error, and the string scanner then reads past the
+ * buffer (a crash; akheron/jansson#362, fix proposed in PR #747). That
+ * buffer grows to powers of two from 32 bytes, so inside the parser those
+ * sizes are never failed: the next allocation fails instead. */
+static size_t skipped;
+
+static int lexer_buffer_size(size_t n)
+{
+    return n >= 32 && (n & (n - 1)) == 0;
+}
+
 static void *chaos_malloc(size_t n)
 {
     if (armed && ++calls == fail_at) {
-        failed = 1;
-        failed_in_parse = in_jansson_parse();
-        return NULL;
+        int in_parse = in_jansson_parse();
+        if (in_parse && lexer_buffer_size(n)) {
+            skipped++;
+            fail_at++;
+        } else {
+            failed = 1;
+            failed_in_parse = in_parse;
+            return NULL;
+        }
     }
     void *p = malloc(n);
     if (p != NULL)
@@ -113,7 +131,9 @@ typedef int (*operation)(cegate_error *err);
 static size_t run_chaos(const char *name, operation op, int parses)
 {
     long base = live;
+    size_t parse_failures = 0, parse_other_codes = 0;
     parse_ops = parses;
+    skipped = 0;
     for (size_t n = 1; n < 1000000; n++) {
         cegate_error err;
         cegate_error_clear(&err);
@@ -134,20 +154,26 @@ static size_t run_chaos(const char *name, operation op, int parses)
             cr_assert_eq(err.code, CEGATE_OK,
                          "%s succeeded but set an error: %s", name,
                          cegate_error_code_name(err.code));
-            cr_log_info("%s: %zu allocations, each one made to fail", name,
-                        calls);
+            cr_log_info("%s: %zu allocations, each one made to fail; %zu "
+                        "in jansson's parser (%zu reported as other than "
+                        "nomem), %zu of its lexer buffer skipped", name,
+                        calls, parse_failures, parse_other_codes, skipped);
             return calls;
         }
         cr_assert_neq(rc, 0, "%s reported success although allocation %zu "
                       "of %s failed", name, n, name);
         cr_assert_neq(err.code, CEGATE_OK, "%s failed at allocation %zu "
                       "without an error code", name, n);
-        if (!failed_in_parse)
+        if (failed_in_parse) {
+            parse_failures++;
+            parse_other_codes += err.code != CEGATE_ERR_NOMEM;
+        } else {
             cr_assert_eq(err.code, CEGATE_ERR_NOMEM,
                          "%s, allocation %zu failing (not in the JSON "
                          "parser): error %s at \"%s\": %s, expected nomem",
                          name, n, cegate_error_code_name(err.code), err.path,
                          err.text);
+        }
     }
     cr_assert_fail("%s did not finish", name);
     return 0;
@@ -454,8 +480,9 @@ static int op_header_values(cegate_error *err)
     cegate_buffer out;
     int rc;
     cegate_buffer_init(&out, 1024);
-    rc = cegate_header_value_decode("\"Euro%20%E2%82%AC%20%F0%9F%98%80\"",
-                                    34, &out, "ce-subject", err);
+    static const char quoted[] = "\"Euro%20%E2%82%AC%20%F0%9F%98%80\"";
+    rc = cegate_header_value_decode(quoted, strlen(quoted), &out,
+                                    "ce-subject", err);
     if (rc == 0) {
         cr_assert_str_eq(out.data, "Euro \xe2\x82\xac \xf0\x9f\x98\x80");
         char *copy = strdup(out.data);

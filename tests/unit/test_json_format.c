@@ -41,6 +41,9 @@
                   (limit_name), (err).path, (err).text);                      \
     } while (0)
 
+/* Output buffers get the default max_output_bytes, as a caller would. */
+#define OUTPUT_MAX ((size_t)64 * 1024 * 1024)
+
 #define MINIMAL_MEMBERS                                                       \
     "\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\""
 
@@ -98,7 +101,7 @@ static cegate_error decode_fail(const char *json)
 static char *encode(const cegate_event *ev)
 {
     cegate_buffer buf;
-    cegate_buffer_init(&buf, SIZE_MAX);
+    cegate_buffer_init(&buf, OUTPUT_MAX);
     cegate_error err;
     cegate_error_clear(&err);
     int rc = cegate_json_encode_event(ev, &buf, &err);
@@ -1036,7 +1039,7 @@ Test(encode, member_order)
 Test(encode, batch)
 {
     cegate_buffer buf;
-    cegate_buffer_init(&buf, SIZE_MAX);
+    cegate_buffer_init(&buf, OUTPUT_MAX);
     cegate_error err;
     cegate_error_clear(&err);
     cr_assert_eq(cegate_json_encode_batch(NULL, 0, &buf, &err), 0, "%s",
@@ -1046,7 +1049,7 @@ Test(encode, batch)
     cegate_buffer_free(&buf);
 
     cegate_event *evs[2] = {minimal_event("a"), minimal_event("b")};
-    cegate_buffer_init(&buf, SIZE_MAX);
+    cegate_buffer_init(&buf, OUTPUT_MAX);
     cr_assert_eq(cegate_json_encode_batch(evs, 2, &buf, &err), 0, "%s",
                  err.text);
     json_t *root = json_loadb(buf.data, buf.length, 0, NULL);
@@ -1058,6 +1061,45 @@ Test(encode, batch)
     cegate_buffer_free(&buf);
     cegate_event_free(evs[0]);
     cegate_event_free(evs[1]);
+}
+
+/* ---- the output buffer -------------------------------------------------- */
+
+Test(buffer, without_a_practical_maximum)
+{
+    /* SIZE_MAX is the natural "no limit" for cegate_buffer_init. */
+    cegate_buffer buf;
+    cegate_buffer_init(&buf, SIZE_MAX);
+    cegate_error err;
+    cegate_error_clear(&err);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(cegate_buffer_append_str(&buf, "0123456789", "out", &err),
+                     0, "%s", err.text);
+    cr_assert_eq(cegate_buffer_append_byte(&buf, '!', "out", &err), 0);
+    cr_assert_eq(buf.length, 1001);
+    cr_assert_eq(buf.data[1000], '!');
+    cr_assert_eq(buf.data[1001], '\0');
+    cegate_buffer_free(&buf);
+}
+
+Test(buffer, maximum_is_a_named_limit)
+{
+    cegate_buffer buf;
+    cegate_buffer_init(&buf, 8);
+    cegate_error err;
+    cegate_error_clear(&err);
+    cr_assert_eq(cegate_buffer_append_str(&buf, "12345678", "body", &err), 0);
+    cr_assert_eq(cegate_buffer_append_byte(&buf, 'x', "body", &err), -1);
+    assert_error(err, CEGATE_ERR_LIMIT, "body");
+    cr_assert_eq(buf.length, 8, "unchanged on failure");
+    cr_assert_str_eq(buf.data, "12345678");
+    size_t n = 0;
+    char *s = cegate_buffer_steal(&buf, &n);
+    cr_assert_eq(n, 8);
+    cr_assert_str_eq(s, "12345678");
+    cr_assert_eq(buf.length, 0, "steal leaves the buffer empty");
+    cegate_free(s);
+    cegate_buffer_free(&buf);
 }
 
 /* ---- round trips -------------------------------------------------------- */
@@ -1191,7 +1233,7 @@ Test(round_trip, batch)
     for (size_t i = 0; i < N_ROUND_TRIP; i++)
         evs[i] = round_trip_events[i]();
     cegate_buffer buf;
-    cegate_buffer_init(&buf, SIZE_MAX);
+    cegate_buffer_init(&buf, OUTPUT_MAX);
     cegate_error err;
     cegate_error_clear(&err);
     cr_assert_eq(cegate_json_encode_batch(evs, N_ROUND_TRIP, &buf, &err), 0,
