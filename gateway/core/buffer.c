@@ -61,7 +61,8 @@ static int grow(cegate_buffer *buf, size_t need, const char *what,
         }
         cap *= 2;
     }
-    if (cap > buf->max + 1)
+    /* Never more than the maximum allows (careful: max may be SIZE_MAX). */
+    if (buf->max < SIZE_MAX && cap > buf->max + 1)
         cap = buf->max + 1;
     char *p = cegate_malloc(cap);
     if (p == NULL)

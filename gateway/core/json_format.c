@@ -248,11 +248,7 @@ static int decode_object(const json_t *object, const cegate_options *o,
     int v03 = 0;
     if (read_specversion(object, &v03, err) < 0)
         return -1;
-    if (json_object_size(object) > o->limits.max_attributes + 2)
-        return cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
-                                "%zu members exceed max_attributes (%zu)",
-                                json_object_size(object),
-                                o->limits.max_attributes), -1;
+    size_t attributes = 0;
     const json_t *data = NULL, *data_base64 = NULL, *encoding = NULL;
     const char *key;
     json_t *v;
@@ -263,12 +259,17 @@ static int decode_object(const json_t *object, const cegate_options *o,
         }
         if (json_is_null(v))
             continue; /* null means absent */
-        if (strcmp(key, "specversion") == 0)
-            continue; /* the event is already 1.0 */
         if (strcmp(key, "data_base64") == 0 && !v03) {
             data_base64 = v;
             continue;
         }
+        if (++attributes > o->limits.max_attributes)
+            return cegate_error_set(err, CEGATE_ERR_LIMIT, key,
+                                    "more than max_attributes (%zu) "
+                                    "attributes", o->limits.max_attributes),
+                   -1;
+        if (strcmp(key, "specversion") == 0)
+            continue; /* the event is already 1.0 */
         if (v03 && strcmp(key, "schemaurl") == 0) {
             if (set_schemaurl(ev, v, o, err) < 0)
                 return -1;
