@@ -77,6 +77,9 @@ const char *cegate_error_code_name(cegate_error_code code)
     case CEGATE_ERR_NOMEM: return "nomem";
     case CEGATE_ERR_IO: return "io";
     case CEGATE_ERR_USAGE: return "usage";
+    case CEGATE_ERR_UNAVAILABLE: return "unavailable";
+    case CEGATE_ERR_TIMEOUT: return "timeout";
+    case CEGATE_ERR_PROTOCOL: return "protocol";
     }
     return "unknown";
 }

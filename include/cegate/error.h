@@ -29,7 +29,11 @@ typedef enum cegate_error_code {
     CEGATE_ERR_MODE = 11,       /* the message is not a CloudEvent we can read */
     CEGATE_ERR_NOMEM = 12,      /* an allocation failed */
     CEGATE_ERR_IO = 13,         /* reading or writing failed */
-    CEGATE_ERR_USAGE = 14       /* the caller passed invalid arguments */
+    CEGATE_ERR_USAGE = 14,      /* the caller passed invalid arguments */
+    CEGATE_ERR_UNAVAILABLE = 15,/* the app cannot be reached (refused, no
+                                   socket, reset, overloaded): transient */
+    CEGATE_ERR_TIMEOUT = 16,    /* the app did not answer in time: transient */
+    CEGATE_ERR_PROTOCOL = 17    /* the app's answer breaks FastCGI or CGI */
 } cegate_error_code;
 
 #define CEGATE_ERROR_PATH_LENGTH 128

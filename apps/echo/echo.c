@@ -1,0 +1,2 @@
+/* echo - sample FastCGI app (being written). */
+int main(void) { return 0; }

@@ -1,0 +1,2 @@
+/* uploads - sample FastCGI app (being written). */
+int main(void) { return 0; }

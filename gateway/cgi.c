@@ -1,0 +1,1 @@
+/* cgi.c - being written. */

@@ -1,0 +1,1 @@
+/* fastcgi.c - being written. */
