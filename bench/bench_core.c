@@ -14,7 +14,8 @@
  * and free what they made. Each side runs for a fixed wall time rather than a
  * fixed count: ROUNDS rounds, interleaved (the side going first alternates),
  * the best round counts. CEGATE_BENCH_SECONDS sets the time per side
- * (default 1 s, split over the rounds).
+ * (default 1 s, split over the rounds); CEGATE_BENCH_SHOW=1 prints the
+ * generated event.
  *
  * Exits 0 whatever the ratio (a benchmark reports, it does not judge), but 1
  * when an input does not decode or encode, and 2 on bad usage.
@@ -54,9 +55,13 @@ static void *xmalloc(size_t n)
     return p;
 }
 
+/* Messages are compact, with reals written as producers usually write them
+ * (4.95, not 4.9500000000000002). */
+#define MESSAGE_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
+
 static void add_message(workload *w, const json_t *event)
 {
-    char *text = json_dumps(event, JSON_COMPACT);
+    char *text = json_dumps(event, MESSAGE_FLAGS);
     if (text == NULL) {
         fprintf(stderr, "bench_core: %s: cannot serialize an event\n", w->name);
         exit(1);
@@ -123,11 +128,21 @@ static void load_conformance(workload *w, const char *dir, const char *file)
     json_decref(doc);
 }
 
+/* json_pack() returns NULL on a format mistake: never carry on silently. */
+static json_t *must(json_t *v, const char *what)
+{
+    if (v == NULL) {
+        fprintf(stderr, "bench_core: cannot build %s\n", what);
+        exit(1);
+    }
+    return v;
+}
+
 /* A realistic order-created event of about 4 KiB: nested objects and arrays,
  * strings (some non-ASCII), integers, reals, booleans and nulls. */
 static void generate_order(workload *w)
 {
-    json_t *data = json_pack(
+    json_t *data = must(json_pack(
         "{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:b, s:{s:s, s:i}},"
         " s:{s:s, s:s, s:s, s:s, s:s, s:n}, s:{s:s, s:s, s:s, s:s, s:s}}",
         "orderId", "ORD-2026-000123", "createdAt", "2026-11-23T09:30:00.123Z",
@@ -140,7 +155,7 @@ static void generate_order(workload *w)
         "+49 89 1234567", "company",
         "billingAddress", "street", "Hauptstra\xc3\x9f" "e 17", "city",
         "M\xc3\xbcnchen", "postalCode", "80331", "country", "DE", "vatId",
-        "DE123456789");
+        "DE123456789"), "data");
     static const char *const names[] = {
         "Espresso beans, 1 kg", "Ceramic mug \"Morning\"", "Milk frother",
         "Paper filters (100)", "Descaling tablets", "Tea sampler \xe2\x80\x94 green",
@@ -149,34 +164,35 @@ static void generate_order(workload *w)
     json_object_set_new(data, "items", items);
     json_object_set_new(
         data, "payment",
-        json_pack("{s:s, s:s, s:s, s:b, s:[{s:s, s:f, s:s}]}", "method",
-                  "card", "brand", "visa", "last4", "4242", "captured", 1,
-                  "transactions", "id", "txn_8f3a2c", "amount", 0.0, "state",
-                  "authorized"));
+        must(json_pack("{s:s, s:s, s:s, s:b, s:[{s:s, s:f, s:s}]}", "method",
+                       "card", "brand", "visa", "last4", "4242", "captured", 1,
+                       "transactions", "id", "txn_8f3a2c", "amount", 574.26,
+                       "state", "authorized"), "payment"));
     json_object_set_new(
         data, "notes",
         json_string("Bitte vor 18 Uhr liefern \xe2\x80\x94 danke! "
                     "\xf0\x9f\x93\xa6 Line two:\n\t\"fragile\""));
     json_object_set_new(
         data, "metadata",
-        json_pack("{s:s, s:s, s:i, s:[b, b, n], s:{s:s, s:s}}", "traceId",
-                  "4bf92f3577b34da6a3ce929d0e0e4736", "spanId",
-                  "00f067aa0ba902b7", "retries", 0, "flags", 1, 0,
-                  "experiment", "checkout", "v3", "ranking", "b"));
+        must(json_pack("{s:s, s:s, s:i, s:[b, b, n], s:{s:s, s:s}}",
+                       "traceId", "4bf92f3577b34da6a3ce929d0e0e4736", "spanId",
+                       "00f067aa0ba902b7", "retries", 0, "flags", 1, 0,
+                       "experiment", "checkout", "v3", "ranking", "b"),
+             "metadata"));
 
-    json_t *event = json_pack(
+    json_t *event = must(json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}",
         "specversion", "1.0", "id", "9b2c6d2e-8a0f-4c1e-9d6b-3f2a1e0c7b55",
         "source", "https://shop.example.com/orders", "type",
         "com.example.shop.order.created", "subject", "orders/ORD-2026-000123",
         "time", "2026-11-23T09:30:00.123456Z", "datacontenttype",
         "application/json", "tenant", "acme", "region", "eu-central-1",
-        "sequence", 123456);
+        "sequence", 123456), "event");
     json_object_set(event, "data", data);
 
     double subtotal = 0;
     for (int i = 0;; i++) {
-        char *text = json_dumps(event, JSON_COMPACT);
+        char *text = json_dumps(event, MESSAGE_FLAGS);
         size_t n = strlen(text);
         free(text);
         if (n >= 4096)
@@ -187,7 +203,7 @@ static void generate_order(workload *w)
         snprintf(sku, sizeof sku, "SKU-%05d", 1000 + 37 * i);
         json_array_append_new(
             items,
-            json_pack("{s:i, s:s, s:s, s:i, s:f, s:s, s:o, s:[s, s],"
+            must(json_pack("{s:i, s:s, s:s, s:i, s:f, s:s, s:o, s:[s, s],"
                       " s:{s:f, s:i, s:i, s:i}, s:b}",
                       "lineId", i + 1, "sku", sku, "name", names[i % 8],
                       "quantity", qty, "unitPrice", price, "currency", "EUR",
@@ -198,14 +214,14 @@ static void generate_order(workload *w)
                       "tags", i % 2 ? "kitchen" : "coffee",
                       i % 2 ? "gift" : "bestseller", "dimensions", "weightKg",
                       0.25 + 0.1 * i, "lengthCm", 10 + i, "widthCm", 8 + i,
-                      "heightCm", 5 + i, "inStock", i % 4 != 3));
+                      "heightCm", 5 + i, "inStock", i % 4 != 3), "an item"));
         subtotal += qty * price;
     }
     json_object_set_new(
         data, "totals",
-        json_pack("{s:f, s:f, s:f, s:f, s:s}", "subtotal", subtotal, "tax",
-                  subtotal * 0.19, "shipping", 4.9, "grandTotal",
-                  subtotal * 1.19 + 4.9, "currency", "EUR"));
+        must(json_pack("{s:f, s:f, s:f, s:f, s:s}", "subtotal", subtotal,
+                       "tax", subtotal * 0.19, "shipping", 4.9, "grandTotal",
+                       subtotal * 1.19 + 4.9, "currency", "EUR"), "totals"));
     add_message(w, event);
     json_decref(data);
     json_decref(event);
@@ -344,6 +360,9 @@ int main(int argc, char **argv)
         return 1;
     }
     generate_order(&order);
+    if (getenv("CEGATE_BENCH_SHOW") != NULL)
+        printf("generated event (%zu bytes):\n%s\n", order.lengths[0],
+               order.messages[0]);
 
     printf("cegate bench: the JSON event format round trip, cegate against jansson\n"
            "  cegate  = cegate_json_decode (parse + validate) + cegate_json_encode_batch\n"

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -279,8 +280,19 @@ static void check_http(const cegate_event *ev, cegate_http_mode mode)
     cegate_error_clear(&err);
     cegate_http_message_init(&msg, limits.max_output_bytes);
     cegate_event_list_init(&back);
-    if (cegate_http_encode(ev, mode, &msg, &err) < 0)
+    if (cegate_http_encode(ev, mode, &msg, &err) < 0) {
+        /* Binary mode cannot carry an event whose datacontenttype is itself
+         * a CloudEvents media type (the receiver would take the message for
+         * structured or batched mode); refusing it is the one allowed
+         * failure. */
+        const char *ct = cegate_event_effective_content_type(ev);
+        if (mode == CEGATE_HTTP_BINARY && err.code == CEGATE_ERR_MODE &&
+            ct != NULL && strncasecmp(ct, "application/cloudevents", 23) == 0) {
+            cegate_http_message_free(&msg);
+            return;
+        }
         fail("cegate_http_encode failed on a decoded event", &err, ev, NULL);
+    }
 
     cegate_header headers[256];
     if (msg.count > sizeof headers / sizeof headers[0])

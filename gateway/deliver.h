@@ -1,0 +1,60 @@
+/* deliver.h - one app (FastCGI pool or CGI program) and the delivery of an
+ * event to it: request synthesis, attempts with capped exponential backoff
+ * and full jitter, and the outcome rules of DESIGN.md:
+ *   2xx                                  delivered
+ *   5xx, 408, 429 (Retry-After honoured), timeouts, refused or reset
+ *   connections, FastCGI OVERLOADED       transient: retried, then failed
+ *   other statuses (4xx, 3xx, 1xx)        permanent: failed at once */
+#ifndef CEGATE_GATEWAY_DELIVER_H
+#define CEGATE_GATEWAY_DELIVER_H
+
+#include "cgi.h"
+#include "fastcgi.h"
+#include "request.h"
+#include "route.h"
+
+typedef struct app_options {
+    size_t workers;          /* FastCGI pool size: the app's worker count */
+    int keep_alive;          /* 0: a new connection per request */
+    int idle_timeout_ms;
+    int connect_timeout_ms;
+    int timeout_ms;          /* per attempt (FastCGI I/O wait, CGI run) */
+    request_settings request;
+} app_options;
+
+void app_options_default(app_options *o);
+
+typedef struct app app;
+
+/* ADDR: unix:/path/app.sock | HOST:PORT | cgi:/path/to/program.
+ * Errors name "--app". */
+app *app_open(const char *address, const app_options *o, cegate_error *err);
+void app_close(app *a);
+const char *app_address(const app *a);
+
+typedef enum delivery_status {
+    DELIVERY_DELIVERED = 0,
+    DELIVERY_FAILED,     /* transient until the attempts ran out */
+    DELIVERY_REJECTED,   /* permanent: the app refused it */
+    DELIVERY_INVALID     /* the request could not be built */
+} delivery_status;
+
+const char *delivery_status_name(delivery_status s);
+
+typedef struct delivery_result {
+    delivery_status status;
+    int attempts;
+    int http_status;       /* last HTTP status seen, 0 if none */
+    double ms;             /* wall time, all attempts and waits */
+    cegate_error error;    /* the last attempt's error, if it failed */
+    cegate_buffer log;     /* the app's stderr for the last attempt */
+} delivery_result;
+
+void delivery_result_init(delivery_result *res);
+void delivery_result_free(delivery_result *res);
+
+/* Deliver one event along its route. Thread-safe for one app. */
+void deliver_event(app *a, const route *r, const cegate_event *ev,
+                   delivery_result *res);
+
+#endif

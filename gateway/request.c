@@ -1,0 +1,202 @@
+/* request.c - CloudEvent + route -> the CGI request an app receives. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "request.h"
+
+void request_settings_default(request_settings *s)
+{
+    s->script_filename = NULL;
+    s->document_root = NULL;
+    s->server_name = "localhost";
+    s->server_port = "80";
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int request_decode_s3_key(const char *key, cegate_buffer *out)
+{
+    size_t start = out->length;
+    for (const char *p = key; *p; p++) {
+        char c = *p;
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%' && hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0) {
+            c = (char)(hex_digit(p[1]) << 4 | hex_digit(p[2]));
+            p += 2;
+        }
+        if (cegate_buffer_append_byte(out, c, "key", NULL) < 0)
+            goto bad;
+    }
+    if (ce_check_string(out->data ? out->data + start : "", out->length - start,
+                        "key", NULL) == 0)
+        return 0;
+bad:
+    out->length = start;
+    if (out->data)
+        out->data[start] = '\0';
+    return -1;
+}
+
+/* A route param of this name overrides what we would send. */
+static const char *route_override(const route *r, const char *name)
+{
+    for (size_t i = 0; i < r->param_count; i++)
+        if (strcmp(r->params[i].name, name) == 0)
+            return r->params[i].value;
+    return NULL;
+}
+
+static int add(upstream_request *req, const route *r, const char *name,
+               const char *value, cegate_error *err)
+{
+    const char *o = route_override(r, name);
+    if (o != NULL)
+        value = o;
+    return upstream_request_add(req, name, value, strlen(value), err);
+}
+
+/* "ce-foo" -> "HTTP_CE_FOO": attribute names are [a-z0-9], so distinct
+ * attributes always give distinct params, and none is HTTP_PROXY. */
+static int add_ce_header(upstream_request *req, const char *header,
+                         const char *value, cegate_error *err)
+{
+    char name[128] = "HTTP_CE_";
+    size_t n = strlen(header + 3);
+    if (n + 9 > sizeof name)
+        return cegate_error_set(err, CEGATE_ERR_LIMIT, header,
+                                "attribute name too long for a parameter"), -1;
+    for (size_t i = 0; i <= n; i++) {
+        char c = header[3 + i];
+        name[8 + i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+    }
+    return upstream_request_add(req, name, value, strlen(value), err);
+}
+
+static char *directory_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return ce_strndup(".", 1);
+    return ce_strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+int request_build(const cegate_event *ev, const route *r,
+                  const request_settings *s, upstream_request *req,
+                  cegate_http_message *msg, cegate_error *err)
+{
+    if (cegate_http_encode(ev, r->mode, msg, err) < 0)
+        return -1;
+    cegate_buffer uri, key;
+    cegate_buffer_init(&uri, 16384);
+    cegate_buffer_init(&key, 16384);
+    char *root = NULL;
+    int rc = -1;
+    if (route_expand_path(r, ev, &uri, err) < 0)
+        goto done;
+    const char *request_uri = uri.data;
+    const char *query = strchr(request_uri, '?');
+    size_t path_length = query ? (size_t)(query - request_uri) : uri.length;
+    char *path = ce_strndup(request_uri, path_length);
+    if (path == NULL)
+        goto nomem;
+
+    const char *content_type = NULL;
+    for (size_t i = 0; i < msg->count; i++)
+        if (ce_ascii_casecmp_n(msg->names[i], "content-type", 13) == 0)
+            content_type = msg->values[i];
+    char length[32];
+    snprintf(length, sizeof length, "%zu", msg->body.length);
+
+    /* A front controller (SCRIPT_FILENAME given): the script is the
+     * SCRIPT_NAME and the request path is PATH_INFO, as nginx's try_files
+     * to index.php does. Otherwise the path is the script name. */
+    const char *script_name = path, *path_info = "";
+    char script_buf[1024];
+    if (s->script_filename != NULL) {
+        const char *base = strrchr(s->script_filename, '/');
+        snprintf(script_buf, sizeof script_buf, "/%s",
+                 base ? base + 1 : s->script_filename);
+        script_name = script_buf;
+        path_info = path;
+        root = s->document_root ? ce_strndup(s->document_root,
+                                             strlen(s->document_root))
+                                : directory_of(s->script_filename);
+        if (root == NULL) {
+            cegate_free(path);
+            goto nomem;
+        }
+    }
+    const struct {
+        const char *name, *value;
+    } fixed[] = {
+        {"QUERY_STRING", query ? query + 1 : ""},
+        {"REQUEST_METHOD", r->method},
+        {"CONTENT_TYPE", content_type},
+        {"CONTENT_LENGTH", length},
+        {"SCRIPT_NAME", script_name},
+        {"REQUEST_URI", request_uri},
+        {"DOCUMENT_URI", path},
+        {"DOCUMENT_ROOT", root},
+        {"SERVER_PROTOCOL", "HTTP/1.1"},
+        {"REQUEST_SCHEME", "http"},
+        {"GATEWAY_INTERFACE", "CGI/1.1"},
+        {"SERVER_SOFTWARE", PACKAGE_NAME "/" PACKAGE_VERSION},
+        {"REMOTE_ADDR", "127.0.0.1"},
+        {"REMOTE_PORT", "0"},
+        {"SERVER_ADDR", "127.0.0.1"},
+        {"SERVER_PORT", s->server_port},
+        {"SERVER_NAME", s->server_name},
+        {"REDIRECT_STATUS", "200"},
+        {"SCRIPT_FILENAME", s->script_filename},
+        {"PATH_INFO", path_info},
+        {"HTTP_HOST", s->server_name},
+    };
+    rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof fixed / sizeof fixed[0]; i++)
+        if (fixed[i].value != NULL || route_override(r, fixed[i].name))
+            rc = add(req, r, fixed[i].name, fixed[i].value ? fixed[i].value : "",
+                     err);
+    cegate_free(path);
+    for (size_t i = 0; rc == 0 && i < msg->count; i++)
+        if (ce_ascii_prefix(msg->names[i], "ce-"))
+            rc = add_ce_header(req, msg->names[i], msg->values[i], err);
+    /* The decoded S3 key, for apps that want the object's real name. */
+    const char *type = cegate_event_get_string(ev, "type");
+    const char *subject = cegate_event_get_string(ev, "subject");
+    if (rc == 0 && type && subject &&
+        strncmp(type, "com.amazonaws.s3.", 17) == 0 &&
+        request_decode_s3_key(subject, &key) == 0)
+        rc = upstream_request_add(req, "CEGATE_S3_KEY", key.data ? key.data : "",
+                                  key.length, err);
+    /* Extra params the route sets that are not standard names. */
+    for (size_t i = 0; rc == 0 && i < r->param_count; i++)
+        if (upstream_request_get(req, r->params[i].name) == NULL)
+            rc = upstream_request_add(req, r->params[i].name, r->params[i].value,
+                                      strlen(r->params[i].value), err);
+    if (rc == 0) {
+        req->body = msg->body.data ? msg->body.data : "";
+        req->body_length = msg->body.length;
+    }
+    goto done;
+nomem:
+    cegate_error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory");
+    rc = -1;
+done:
+    cegate_free(root);
+    cegate_buffer_free(&uri);
+    cegate_buffer_free(&key);
+    return rc;
+}

@@ -1,0 +1,284 @@
+/* route.c - route matching and path templates. */
+#include "config.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "route.h"
+
+static char *dup_str(const char *s) { return ce_strndup(s, strlen(s)); }
+
+int route_init_default(route *r, cegate_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->mode = CEGATE_HTTP_BINARY;
+    r->timeout_ms = 30000;
+    r->retry = (route_retry){5, 200, 10000};
+    r->name = dup_str("default");
+    r->method = dup_str("POST");
+    r->path = dup_str("/");
+    if (r->name == NULL || r->method == NULL || r->path == NULL) {
+        route_free(r);
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory"),
+               -1;
+    }
+    return 0;
+}
+
+void route_free(route *r)
+{
+    for (size_t i = 0; i < r->match_count; i++) {
+        cegate_free(r->matches[i].attribute);
+        cegate_free(r->matches[i].pattern);
+    }
+    for (size_t i = 0; i < r->param_count; i++) {
+        cegate_free(r->params[i].name);
+        cegate_free(r->params[i].value);
+    }
+    cegate_free(r->matches);
+    cegate_free(r->params);
+    cegate_free(r->name);
+    cegate_free(r->method);
+    cegate_free(r->path);
+    memset(r, 0, sizeof *r);
+}
+
+/* The attribute's value as the string a pattern or template sees. */
+static const char *attribute_text(const cegate_event *ev, const char *name,
+                                  char *scratch, size_t size)
+{
+    const cegate_value *v = cegate_event_get(ev, name);
+    if (v == NULL)
+        return NULL;
+    switch (v->type) {
+    case CEGATE_TYPE_BOOLEAN:
+        return v->u.boolean ? "true" : "false";
+    case CEGATE_TYPE_INTEGER:
+        snprintf(scratch, size, "%d", (int)v->u.integer);
+        return scratch;
+    case CEGATE_TYPE_BINARY:
+        return NULL; /* binary values are not matched or substituted */
+    default:
+        return v->u.string;
+    }
+}
+
+int route_matches(const route *r, const cegate_event *ev)
+{
+    for (size_t i = 0; i < r->match_count; i++) {
+        char scratch[16];
+        const char *value = attribute_text(ev, r->matches[i].attribute, scratch,
+                                           sizeof scratch);
+        if (value == NULL)
+            return 0;
+        const char *p = r->matches[i].pattern;
+        size_t n = strlen(p);
+        int glob = strpbrk(p, "?[") != NULL ||
+                   (strchr(p, '*') != NULL && strchr(p, '*') != p + n - 1);
+        if (glob) {
+            if (fnmatch(p, value, 0) != 0)
+                return 0;
+        } else if (n > 0 && p[n - 1] == '*') {
+            if (strncmp(value, p, n - 1) != 0)
+                return 0;
+        } else if (strcmp(value, p) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int grow(void **array, size_t count, size_t size)
+{
+    void *p = cegate_malloc((count + 1) * size);
+    if (p == NULL)
+        return -1;
+    if (count)
+        memcpy(p, *array, count * size);
+    cegate_free(*array);
+    *array = p;
+    return 0;
+}
+
+int route_add_match(route *r, const char *attribute, const char *pattern,
+                    cegate_error *err)
+{
+    if (!ce_is_attribute_name(attribute, strlen(attribute)))
+        return cegate_error_set(err, CEGATE_ERR_NAME, attribute,
+                                "not a CloudEvents attribute name"), -1;
+    char *a = dup_str(attribute), *p = dup_str(pattern);
+    if (a == NULL || p == NULL ||
+        grow((void **)&r->matches, r->match_count, sizeof *r->matches) < 0) {
+        cegate_free(a);
+        cegate_free(p);
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, attribute,
+                                "out of memory"), -1;
+    }
+    r->matches[r->match_count++] = (route_match){a, p};
+    return 0;
+}
+
+static int is_meta_variable_name(const char *s)
+{
+    if (*s == '\0')
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+int route_add_param(route *r, const char *name, const char *value,
+                    cegate_error *err)
+{
+    if (!is_meta_variable_name(name))
+        return cegate_error_set(err, CEGATE_ERR_NAME, name,
+                                "a CGI parameter name is [A-Za-z0-9_]+"), -1;
+    /* httpoxy: an app may take HTTP_PROXY for its outgoing proxy. */
+    if (strcmp(name, "HTTP_PROXY") == 0 || strncmp(name, "HTTP_CE_", 8) == 0)
+        return cegate_error_set(err, CEGATE_ERR_NAME, name,
+                                "reserved: HTTP_PROXY is never sent and "
+                                "HTTP_CE_* carry the event"), -1;
+    if (strpbrk(value, "\r\n") != NULL)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, name,
+                                "a parameter value may not contain CR or LF"),
+               -1;
+    char *n = dup_str(name), *v = dup_str(value);
+    if (n == NULL || v == NULL ||
+        grow((void **)&r->params, r->param_count, sizeof *r->params) < 0) {
+        cegate_free(n);
+        cegate_free(v);
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, name, "out of memory"),
+               -1;
+    }
+    r->params[r->param_count++] = (route_param){n, v};
+    return 0;
+}
+
+/* Walk a template: literal text and {name} placeholders. With `ev` NULL it
+ * only checks the syntax. */
+static int expand(const char *t, const cegate_event *ev, cegate_buffer *out,
+                  cegate_error *err)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    while (*t) {
+        if ((t[0] == '{' && t[1] == '{') || (t[0] == '}' && t[1] == '}')) {
+            if (out && cegate_buffer_append_byte(out, *t, "path", err) < 0)
+                return -1;
+            t += 2;
+            continue;
+        }
+        if (*t == '}')
+            return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
+                                    "unmatched '}' in the path template"), -1;
+        if (*t != '{') {
+            unsigned char c = (unsigned char)*t;
+            if (c <= 0x20 || c >= 0x7F)
+                return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
+                                        "the path template may only hold "
+                                        "printable ASCII"), -1;
+            if (out && cegate_buffer_append_byte(out, *t, "path", err) < 0)
+                return -1;
+            t++;
+            continue;
+        }
+        const char *end = strchr(t, '}');
+        if (end == NULL)
+            return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
+                                    "unterminated '{' in the path template"),
+                   -1;
+        char name[64];
+        size_t n = (size_t)(end - t - 1);
+        if (n == 0 || n >= sizeof name || !ce_is_attribute_name(t + 1, n))
+            return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
+                                    "{...} must name an attribute (a-z0-9)"),
+                   -1;
+        memcpy(name, t + 1, n);
+        name[n] = '\0';
+        t = end + 1;
+        if (ev == NULL)
+            continue;
+        char scratch[16];
+        const char *value = attribute_text(ev, name, scratch, sizeof scratch);
+        if (value == NULL)
+            return cegate_error_set(err, CEGATE_ERR_MISSING, name,
+                                    "the route's path template needs this "
+                                    "attribute"), -1;
+        /* Everything but RFC 3986 unreserved characters is encoded, so a
+         * value can add no delimiter; a value of only dots could still
+         * form a "." or ".." segment, so its dots are encoded too. */
+        int only_dots = value[strspn(value, ".")] == '\0';
+        for (const char *p = value; *p; p++) {
+            unsigned char c = (unsigned char)*p;
+            int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                        c == '~' || (c == '.' && !only_dots);
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            if (plain ? cegate_buffer_append_byte(out, (char)c, "path", err)
+                      : cegate_buffer_append(out, esc, 3, "path", err))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int route_set_path(route *r, const char *template_, cegate_error *err)
+{
+    if (template_[0] != '/')
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
+                                "the path template must start with '/'"), -1;
+    if (strchr(template_, '#') != NULL)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
+                                "the path template may not hold a fragment"),
+               -1;
+    if (expand(template_, NULL, NULL, err) < 0)
+        return -1;
+    char *copy = dup_str(template_);
+    if (copy == NULL)
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, "path", "out of memory"),
+               -1;
+    cegate_free(r->path);
+    r->path = copy;
+    return 0;
+}
+
+int route_set_method(route *r, const char *method, cegate_error *err)
+{
+    size_t n = strlen(method);
+    if (n == 0 || n > 16 || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != n)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "method",
+                                "an HTTP method in capitals, like POST"), -1;
+    char *copy = dup_str(method);
+    if (copy == NULL)
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, "method",
+                                "out of memory"), -1;
+    cegate_free(r->method);
+    r->method = copy;
+    return 0;
+}
+
+int route_expand_path(const route *r, const cegate_event *ev,
+                      cegate_buffer *out, cegate_error *err)
+{
+    size_t start = out->length;
+    if (expand(r->path, ev, out, err) < 0)
+        return -1;
+    /* The template was checked and values are encoded; this is the last
+     * guard against a dot segment, whatever the template did. */
+    const char *path = out->data + start;
+    size_t n = strcspn(path, "?");
+    for (size_t i = 0; i < n;) {
+        size_t seg = i + 1, len = 0;
+        while (seg + len < n && path[seg + len] != '/')
+            len++;
+        if ((len == 1 && path[seg] == '.') ||
+            (len == 2 && path[seg] == '.' && path[seg + 1] == '.'))
+            return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
+                                    "the expanded path has a dot segment"), -1;
+        i = seg + len;
+    }
+    return 0;
+}

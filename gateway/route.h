@@ -1,0 +1,69 @@
+/* route.h - routes: which events go where, and what request they become.
+ *
+ * Routes are an ordered list; the first whose every `match` entry holds
+ * takes the event. A match value is an exact string, "prefix*", or a glob
+ * (fnmatch). With no route configured every event takes the default route. */
+#ifndef CEGATE_GATEWAY_ROUTE_H
+#define CEGATE_GATEWAY_ROUTE_H
+
+#include <stddef.h>
+
+#include "cegate/event.h"
+#include "cegate/format.h"
+
+typedef struct route_match {
+    char *attribute;
+    char *pattern;
+} route_match;
+
+typedef struct route_param {
+    char *name;
+    char *value;
+} route_param;
+
+typedef struct route_retry {
+    int attempts;       /* total tries, >= 1 */
+    int initial_ms;     /* first backoff */
+    int max_ms;         /* cap on one backoff */
+} route_retry;
+
+typedef struct route {
+    char *name;                 /* for logs: "routes[2]" or its "name" */
+    route_match *matches;
+    size_t match_count;
+    char *method;               /* default POST */
+    char *path;                 /* template, default "/" */
+    cegate_http_mode mode;      /* binary (default) or structured */
+    route_param *params;        /* extra CGI params */
+    size_t param_count;
+    int timeout_ms;             /* per attempt */
+    route_retry retry;
+} route;
+
+/* Fill `r` with the defaults: POST /, binary mode, 30 s, 5 attempts from
+ * 200 ms up to 10 s. */
+int route_init_default(route *r, cegate_error *err);
+void route_free(route *r);
+
+/* Does the event satisfy every match entry? */
+int route_matches(const route *r, const cegate_event *ev);
+
+/* Set one match entry / extra param / the path template, validating it.
+ * Extra param names must be CGI meta-variable names and may not be
+ * HTTP_PROXY or start with HTTP_CE_ (those belong to the event). */
+int route_add_match(route *r, const char *attribute, const char *pattern,
+                    cegate_error *err);
+int route_add_param(route *r, const char *name, const char *value,
+                    cegate_error *err);
+int route_set_path(route *r, const char *template_, cegate_error *err);
+int route_set_method(route *r, const char *method, cegate_error *err);
+
+/* Expand the path template for an event: "{name}" is the attribute's
+ * string form, percent-encoded so that it can add no '/', '?', '#', '&',
+ * CR, LF or dot segment. `{{` and `}}` are literal braces. Appends the
+ * path (and the template's own query, if any) to `out`. An attribute the
+ * template names but the event lacks is an error naming it. */
+int route_expand_path(const route *r, const cegate_event *ev,
+                      cegate_buffer *out, cegate_error *err);
+
+#endif
