@@ -11,6 +11,7 @@
 /* Each subcommand: argv[0] is its name; returns a sysexits.h code. */
 int cli_normalize(int argc, char **argv);
 int cli_adapters(int argc, char **argv);
+int cli_replay(int argc, char **argv);
 
 /* The adapter registry every command uses: the built-in adapters, then
  * CEGATE_PLUGIN_PATH, then each --plugin-dir. Returns 0, or a sysexits code

@@ -347,6 +347,49 @@ bad:
                             "leading zeros)"), -1;
 }
 
+/* ---- JSON strings ------------------------------------------------------ */
+
+/* Append s[0..n) as a JSON string. Copies runs that need no escaping in one
+ * go; the text is valid UTF-8 already (every setter checks). */
+int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
+                          cegate_error *err)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (cegate_buffer_append_byte(out, '"', "output", err) < 0)
+        return -1;
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        if (cegate_buffer_append(out, s + run, i - run, "output", err) < 0)
+            return -1;
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t len = 2;
+        switch (c) {
+        case '"': case '\\': break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            len = 6;
+        }
+        if (cegate_buffer_append(out, esc, len, "output", err) < 0)
+            return -1;
+        run = i + 1;
+    }
+    if (cegate_buffer_append(out, s + run, n - run, "output", err) < 0)
+        return -1;
+    return cegate_buffer_append_byte(out, '"', "output", err);
+}
+
 /* ---- ASCII helpers ------------------------------------------------------- */
 
 static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }

@@ -47,6 +47,10 @@ int ce_base64_encode(const unsigned char *bytes, size_t n, cegate_buffer *out,
 int ce_base64_decode(const char *s, size_t n, cegate_buffer *out,
                      const char *what, cegate_error *err);
 
+/* Append s[0..n) (valid UTF-8) as a quoted, escaped JSON string. */
+int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
+                          cegate_error *err);
+
 /* A copy of n bytes plus a NUL (cegate_malloc), or NULL. */
 char *ce_strndup(const char *s, size_t n);
 

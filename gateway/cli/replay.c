@@ -1,0 +1,621 @@
+/* replay.c - `cegate replay`: normalize each input, route each event and
+ * deliver it to the app; one JSON line per event on stdout. */
+#include "config.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/text.h"
+#include "deliver.h"
+
+#define COMMAND "replay"
+#define MAX_HEADERS 256
+#define MAX_PLUGIN_DIRS 16
+#define QUEUE_SIZE 256
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "Usage: cegate replay --app ADDR [--script PATH] [--route-path TEMPLATE]\n"
+            "                     [OPTION]... [FILE|-]\n"
+            "\n"
+            "Normalize the input (FILE, or standard input) into CloudEvents and\n"
+            "deliver each one to the app as an HTTP request over FastCGI or CGI.\n"
+            "Input is one message, or NDJSON: one JSON payload per line (detected\n"
+            "when the first line is a whole JSON document; forced with --ndjson).\n"
+            "Prints one JSON line per event: id, type, status (delivered, failed,\n"
+            "rejected, invalid), code (the app's HTTP status), attempts, ms, and\n"
+            "error when it did not succeed. A summary goes to stderr, with a\n"
+            "progress line while a long run goes on when stderr is a terminal.\n"
+            "\n"
+            "The app:\n"
+            "  --app ADDR             unix:/path/app.sock | HOST:PORT | cgi:/path/to/program\n"
+            "  --script PATH          SCRIPT_FILENAME (php-fpm and fcgiwrap need it);\n"
+            "                         the request path then becomes PATH_INFO\n"
+            "  --document-root DIR    DOCUMENT_ROOT (default: the script's directory)\n"
+            "  --workers N            the app's worker processes: connections kept\n"
+            "                         open and events in flight at once (default 1)\n"
+            "  --no-keep-alive        a new connection per request\n"
+            "  --timeout MS           per attempt (default 30000)\n"
+            "\n"
+            "The request:\n"
+            "  --route-path TEMPLATE  path, e.g. /uploads/{subject} (default /);\n"
+            "                         {attr} is the attribute, percent-encoded\n"
+            "  --method METHOD        default POST\n"
+            "  --mode binary|structured  HTTP content mode (default binary: ce-*\n"
+            "                         headers as HTTP_CE_*, body = the data)\n"
+            "  --param NAME=VALUE     an extra CGI parameter (repeatable)\n"
+            "\n"
+            "Retries (5xx, 408, 429, timeouts, refused or reset connections):\n"
+            "  --attempts N           tries per event (default 5)\n"
+            "  --retry-initial-ms MS  first backoff (default 200), doubling with\n"
+            "  --retry-max-ms MS      full jitter up to this cap (default 10000)\n"
+            "\n"
+            "The input (as for cegate normalize):\n"
+            "  -H, --header 'Name: value'   --adapter NAME   --plugin-dir DIR\n"
+            "  --path PATH            --ndjson\n"
+            "  -h, --help             show this help and exit\n"
+            "\n"
+            "Exit status: 0 every event delivered, 64 usage, 65 bad input or an\n"
+            "event the app rejected (4xx), 66 the input cannot be read, 69 the app\n"
+            "was unreachable, 75 an event still failed after its attempts, 78 bad\n"
+            "configuration.\n");
+}
+
+typedef struct settings {
+    const char *app_address;
+    app_options app;
+    route route;
+    const char *adapter;
+    const char *request_path;
+    char *dirs[MAX_PLUGIN_DIRS];
+    size_t dir_count;
+    cegate_header headers[MAX_HEADERS];
+    size_t header_count;
+    int ndjson;
+} settings;
+
+/* ---- counting, output and progress ------------------------------------------- */
+
+typedef struct run {
+    pthread_mutex_t lock;
+    app *app;
+    const route *route;
+    size_t delivered, failed, rejected, invalid, unavailable;
+    double started;
+    double last_progress;
+    int progress; /* stderr is a terminal */
+} run;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void append_field(cegate_buffer *b, const char *name, const char *value)
+{
+    cegate_buffer_append_byte(b, ',', NULL, NULL);
+    ce_append_json_string(b, name, strlen(name), NULL);
+    cegate_buffer_append_byte(b, ':', NULL, NULL);
+    ce_append_json_string(b, value, strlen(value), NULL);
+}
+
+static void error_text(const cegate_error *err, char *out, size_t size)
+{
+    snprintf(out, size, "%s%s%s%s%s", err->origin[0] ? "adapter " : "",
+             err->origin, err->origin[0] ? ": " : "", err->path,
+             err->path[0] ? ": " : "");
+    size_t used = strlen(out);
+    snprintf(out + used, size - used, "%s", err->text);
+}
+
+static void progress(run *r, int force)
+{
+    double t = now_s();
+    if (!r->progress || (!force && t - r->last_progress < 0.5))
+        return;
+    r->last_progress = t;
+    size_t total = r->delivered + r->failed + r->rejected + r->invalid;
+    fprintf(stderr, "\rcegate: replay: %zu events: %zu delivered, %zu failed, "
+            "%zu rejected, %zu invalid (%.0f/s) ", total, r->delivered,
+            r->failed, r->rejected, r->invalid,
+            total / (t - r->started > 0 ? t - r->started : 1));
+}
+
+/* One line of output, written whole under the lock. */
+static void report(run *r, const cegate_event *ev, size_t line,
+                   const delivery_result *res)
+{
+    cegate_buffer b;
+    cegate_buffer_init(&b, 1 << 20);
+    cegate_buffer_append_str(&b, "{\"status\":", NULL, NULL);
+    const char *status = delivery_status_name(res->status);
+    ce_append_json_string(&b, status, strlen(status), NULL);
+    if (ev != NULL) {
+        append_field(&b, "id", cegate_event_get_string(ev, "id"));
+        append_field(&b, "type", cegate_event_get_string(ev, "type"));
+    }
+    if (line > 0) {
+        char n[32];
+        snprintf(n, sizeof n, ",\"line\":%zu", line);
+        cegate_buffer_append_str(&b, n, NULL, NULL);
+    }
+    char numbers[96];
+    snprintf(numbers, sizeof numbers, ",\"code\":%d,\"attempts\":%d,\"ms\":%.3f",
+             res->http_status, res->attempts, res->ms);
+    cegate_buffer_append_str(&b, numbers, NULL, NULL);
+    if (res->status != DELIVERY_DELIVERED) {
+        char text[1024];
+        error_text(&res->error, text, sizeof text);
+        append_field(&b, "error", text);
+        if (res->log.length > 0 && ce_check_utf8(res->log.data, res->log.length,
+                                                 NULL, NULL) == 0) {
+            cegate_buffer_append_str(&b, ",\"app_stderr\":", NULL, NULL);
+            ce_append_json_string(&b, res->log.data, res->log.length, NULL);
+        }
+    }
+    cegate_buffer_append_str(&b, "}\n", NULL, NULL);
+
+    pthread_mutex_lock(&r->lock);
+    fwrite(b.data, 1, b.length, stdout);
+    switch (res->status) {
+    case DELIVERY_DELIVERED: r->delivered++; break;
+    case DELIVERY_FAILED:
+        r->failed++;
+        if (res->error.code == CEGATE_ERR_UNAVAILABLE && res->http_status == 0)
+            r->unavailable++;
+        break;
+    case DELIVERY_REJECTED: r->rejected++; break;
+    case DELIVERY_INVALID: r->invalid++; break;
+    }
+    progress(r, 0);
+    pthread_mutex_unlock(&r->lock);
+    cegate_buffer_free(&b);
+}
+
+static void report_invalid_input(run *r, size_t line, const cegate_error *err)
+{
+    delivery_result res;
+    delivery_result_init(&res);
+    res.status = DELIVERY_INVALID;
+    res.error = *err;
+    report(r, NULL, line, &res);
+    delivery_result_free(&res);
+}
+
+/* ---- workers ------------------------------------------------------------------ */
+
+typedef struct queue {
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty, not_full;
+    cegate_event *items[QUEUE_SIZE];
+    size_t head, count;
+    int closed;
+} queue;
+
+typedef struct pool {
+    run *run;
+    queue q;
+    pthread_t *threads;
+    size_t thread_count;
+} pool;
+
+static void deliver_one(run *r, cegate_event *ev)
+{
+    delivery_result res;
+    delivery_result_init(&res);
+    deliver_event(r->app, r->route, ev, &res);
+    report(r, ev, 0, &res);
+    delivery_result_free(&res);
+    cegate_event_free(ev);
+}
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->q.lock);
+        while (p->q.count == 0 && !p->q.closed)
+            pthread_cond_wait(&p->q.not_empty, &p->q.lock);
+        if (p->q.count == 0) {
+            pthread_mutex_unlock(&p->q.lock);
+            return NULL;
+        }
+        cegate_event *ev = p->q.items[p->q.head];
+        p->q.head = (p->q.head + 1) % QUEUE_SIZE;
+        p->q.count--;
+        pthread_cond_signal(&p->q.not_full);
+        pthread_mutex_unlock(&p->q.lock);
+        deliver_one(p->run, ev);
+    }
+}
+
+/* Hand an event over: inline with one worker, else through the queue. */
+static void submit(pool *p, cegate_event *ev)
+{
+    if (p->thread_count == 0) {
+        deliver_one(p->run, ev);
+        return;
+    }
+    pthread_mutex_lock(&p->q.lock);
+    while (p->q.count == QUEUE_SIZE)
+        pthread_cond_wait(&p->q.not_full, &p->q.lock);
+    p->q.items[(p->q.head + p->q.count) % QUEUE_SIZE] = ev;
+    p->q.count++;
+    pthread_cond_signal(&p->q.not_empty);
+    pthread_mutex_unlock(&p->q.lock);
+}
+
+static int pool_start(pool *p, run *r, size_t workers)
+{
+    memset(p, 0, sizeof *p);
+    p->run = r;
+    pthread_mutex_init(&p->q.lock, NULL);
+    pthread_cond_init(&p->q.not_empty, NULL);
+    pthread_cond_init(&p->q.not_full, NULL);
+    if (workers <= 1)
+        return 0;
+    p->threads = calloc(workers, sizeof *p->threads);
+    if (p->threads == NULL)
+        return -1;
+    for (size_t i = 0; i < workers; i++) {
+        if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
+            break;
+        p->thread_count++;
+    }
+    return p->thread_count ? 0 : -1;
+}
+
+static void pool_stop(pool *p)
+{
+    pthread_mutex_lock(&p->q.lock);
+    p->q.closed = 1;
+    pthread_cond_broadcast(&p->q.not_empty);
+    pthread_mutex_unlock(&p->q.lock);
+    for (size_t i = 0; i < p->thread_count; i++)
+        pthread_join(p->threads[i], NULL);
+    free(p->threads);
+    pthread_mutex_destroy(&p->q.lock);
+    pthread_cond_destroy(&p->q.not_empty);
+    pthread_cond_destroy(&p->q.not_full);
+}
+
+/* ---- input -------------------------------------------------------------------- */
+
+/* Normalize one payload and submit its events; a bad payload is reported
+ * as an invalid line and the run goes on. */
+static void handle_payload(registry *reg, const settings *s, pool *p,
+                           const char *body, size_t length, size_t line)
+{
+    cegate_event_list events;
+    cegate_event_list_init(&events);
+    cegate_error err;
+    cegate_error_clear(&err);
+    if (registry_normalize(reg, s->headers, s->header_count, body, length,
+                           s->request_path, &events, &err) < 0) {
+        report_invalid_input(p->run, line, &err);
+        return;
+    }
+    for (size_t i = 0; i < events.count; i++)
+        submit(p, events.events[i]);
+    events.count = 0;
+    cegate_event_list_free(&events);
+}
+
+static int is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return 0;
+    return 1;
+}
+
+/* A whole JSON document on one line means NDJSON. */
+static int is_json_line(const char *line, size_t n)
+{
+    json_t *v = json_loadb(line, n, JSON_DECODE_ANY, NULL);
+    int yes = v != NULL && (json_is_object(v) || json_is_array(v));
+    json_decref(v);
+    return yes;
+}
+
+static int read_and_replay(registry *reg, const settings *s, pool *p,
+                           const char *path, size_t max_bytes)
+{
+    int from_stdin = path == NULL || strcmp(path, "-") == 0;
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        cegate_buffer none;
+        cegate_buffer_init(&none, 0);
+        return cli_read_input(COMMAND, path, &none); /* reports the error */
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, f);
+    int ndjson = s->ndjson ||
+                 (s->header_count == 0 && n > 0 && is_json_line(line, (size_t)n));
+    int rc = 0;
+    if (ndjson) {
+        for (size_t number = 1; n >= 0; number++, n = getline(&line, &cap, f)) {
+            if (is_blank(line, (size_t)n))
+                continue;
+            if ((size_t)n > max_bytes) {
+                cegate_error err;
+                cegate_error_clear(&err);
+                cegate_error_set(&err, CEGATE_ERR_LIMIT, NULL,
+                                 "line of %zd bytes exceeds max_input_bytes",
+                                 n);
+                report_invalid_input(p->run, number, &err);
+                continue;
+            }
+            handle_payload(reg, s, p, line, (size_t)n, number);
+        }
+    } else {
+        cegate_buffer all;
+        cegate_buffer_init(&all, max_bytes);
+        cegate_error err;
+        cegate_error_clear(&err);
+        int bad = n > 0 && cegate_buffer_append(&all, line, (size_t)n, "input",
+                                                &err) < 0;
+        char chunk[65536];
+        size_t got;
+        while (!bad && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
+            bad = cegate_buffer_append(&all, chunk, got, "input", &err) < 0;
+        if (bad)
+            report_invalid_input(p->run, 0, &err);
+        else
+            handle_payload(reg, s, p, all.data ? all.data : "", all.length, 0);
+        cegate_buffer_free(&all);
+    }
+    if (ferror(f)) {
+        cli_error(COMMAND, "reading %s failed", from_stdin ? "standard input" : path);
+        rc = EX_IOERR;
+    }
+    free(line);
+    if (!from_stdin)
+        fclose(f);
+    return rc;
+}
+
+/* ---- options ------------------------------------------------------------------ */
+
+static int parse_int(const char *option, const char *text, int min, int max,
+                     int *out)
+{
+    char *end;
+    long v = strtol(text, &end, 10);
+    if (*text == '\0' || *end != '\0' || v < min || v > max) {
+        cli_error(COMMAND, "%s '%s': expected a number from %d to %d", option,
+                  text, min, max);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_header(char *arg, cegate_header *out)
+{
+    char *colon = strchr(arg, ':');
+    if (colon == NULL || colon == arg)
+        return -1;
+    *colon = '\0';
+    char *value = colon + 1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    out->name = arg;
+    out->value = value;
+    return 0;
+}
+
+enum {
+    OPT_APP = 256, OPT_SCRIPT, OPT_ROOT, OPT_WORKERS, OPT_NO_KEEP_ALIVE,
+    OPT_TIMEOUT, OPT_ROUTE_PATH, OPT_METHOD, OPT_MODE, OPT_PARAM, OPT_ATTEMPTS,
+    OPT_RETRY_INITIAL, OPT_RETRY_MAX, OPT_ADAPTER, OPT_PLUGIN_DIR, OPT_PATH,
+    OPT_NDJSON
+};
+
+static int parse_options(int argc, char **argv, settings *s)
+{
+    static const struct option long_options[] = {
+        {"app", required_argument, NULL, OPT_APP},
+        {"script", required_argument, NULL, OPT_SCRIPT},
+        {"document-root", required_argument, NULL, OPT_ROOT},
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"no-keep-alive", no_argument, NULL, OPT_NO_KEEP_ALIVE},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"route-path", required_argument, NULL, OPT_ROUTE_PATH},
+        {"method", required_argument, NULL, OPT_METHOD},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"param", required_argument, NULL, OPT_PARAM},
+        {"attempts", required_argument, NULL, OPT_ATTEMPTS},
+        {"retry-initial-ms", required_argument, NULL, OPT_RETRY_INITIAL},
+        {"retry-max-ms", required_argument, NULL, OPT_RETRY_MAX},
+        {"adapter", required_argument, NULL, OPT_ADAPTER},
+        {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+        {"path", required_argument, NULL, OPT_PATH},
+        {"ndjson", no_argument, NULL, OPT_NDJSON},
+        {"header", required_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cegate_error err;
+    cegate_error_clear(&err);
+    int c, workers;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "H:h", long_options, NULL)) != -1) {
+        int bad = 0;
+        char *eq;
+        switch (c) {
+        case OPT_APP: s->app_address = optarg; break;
+        case OPT_SCRIPT: s->app.request.script_filename = optarg; break;
+        case OPT_ROOT: s->app.request.document_root = optarg; break;
+        case OPT_WORKERS:
+            bad = parse_int("--workers", optarg, 1, 1024, &workers);
+            s->app.workers = (size_t)workers;
+            break;
+        case OPT_NO_KEEP_ALIVE: s->app.keep_alive = 0; break;
+        case OPT_TIMEOUT:
+            bad = parse_int("--timeout", optarg, 1, 3600000, &s->app.timeout_ms);
+            s->route.timeout_ms = s->app.timeout_ms;
+            break;
+        case OPT_ROUTE_PATH:
+            bad = route_set_path(&s->route, optarg, &err) < 0;
+            break;
+        case OPT_METHOD: bad = route_set_method(&s->route, optarg, &err) < 0; break;
+        case OPT_MODE:
+            if (strcmp(optarg, "binary") == 0)
+                s->route.mode = CEGATE_HTTP_BINARY;
+            else if (strcmp(optarg, "structured") == 0)
+                s->route.mode = CEGATE_HTTP_STRUCTURED;
+            else
+                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--mode",
+                                       "binary or structured, not '%s'", optarg);
+            break;
+        case OPT_PARAM:
+            eq = strchr(optarg, '=');
+            if (eq == NULL) {
+                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--param",
+                                       "expected NAME=VALUE");
+                break;
+            }
+            *eq = '\0';
+            bad = route_add_param(&s->route, optarg, eq + 1, &err) < 0;
+            break;
+        case OPT_ATTEMPTS:
+            bad = parse_int("--attempts", optarg, 1, 1000, &s->route.retry.attempts);
+            break;
+        case OPT_RETRY_INITIAL:
+            bad = parse_int("--retry-initial-ms", optarg, 0, 3600000,
+                            &s->route.retry.initial_ms);
+            break;
+        case OPT_RETRY_MAX:
+            bad = parse_int("--retry-max-ms", optarg, 0, 3600000,
+                            &s->route.retry.max_ms);
+            break;
+        case OPT_ADAPTER: s->adapter = optarg; break;
+        case OPT_PLUGIN_DIR:
+            if (s->dir_count == MAX_PLUGIN_DIRS)
+                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--plugin-dir",
+                                       "at most %d", MAX_PLUGIN_DIRS);
+            else
+                s->dirs[s->dir_count++] = optarg;
+            break;
+        case OPT_PATH: s->request_path = optarg; break;
+        case OPT_NDJSON: s->ndjson = 1; break;
+        case 'H':
+            if (s->header_count == MAX_HEADERS || parse_header(optarg, &s->headers[s->header_count]) < 0)
+                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "-H",
+                                       "expected 'Name: value'");
+            else
+                s->header_count++;
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        default:
+            usage(stderr);
+            return EX_USAGE;
+        }
+        if (bad) {
+            if (err.code != CEGATE_OK)
+                cli_report(COMMAND, NULL, &err);
+            return EX_USAGE;
+        }
+    }
+    if (s->app_address == NULL) {
+        cli_error(COMMAND, "--app ADDR is required (unix:/path.sock, "
+                           "HOST:PORT or cgi:/path/to/program)");
+        return EX_USAGE;
+    }
+    if (argc - optind > 1) {
+        cli_error(COMMAND, "one input at a time (got %d)", argc - optind);
+        return EX_USAGE;
+    }
+    return 0;
+}
+
+int cli_replay(int argc, char **argv)
+{
+    settings s;
+    memset(&s, 0, sizeof s);
+    app_options_default(&s.app);
+    cegate_error err;
+    cegate_error_clear(&err);
+    if (route_init_default(&s.route, &err) < 0) {
+        cli_report(COMMAND, NULL, &err);
+        return EX_OSERR;
+    }
+    s.route.timeout_ms = s.app.timeout_ms;
+    int rc = parse_options(argc, argv, &s);
+    if (rc != 0) {
+        route_free(&s.route);
+        return rc == 1 ? 0 : rc;
+    }
+    const char *input = optind < argc ? argv[optind] : NULL;
+
+    cegate_options options;
+    cegate_options_init(&options);
+    registry *reg = NULL;
+    app *a = NULL;
+    rc = cli_load_adapters(COMMAND, s.dirs, s.dir_count, &options, &reg);
+    if (rc == 0 && s.adapter != NULL && registry_force(reg, s.adapter, &err) < 0) {
+        cli_report(COMMAND, NULL, &err);
+        rc = EX_USAGE;
+    }
+    if (rc == 0 && (a = app_open(s.app_address, &s.app, &err)) == NULL) {
+        cli_report(COMMAND, NULL, &err);
+        rc = EX_USAGE;
+    }
+    if (rc != 0) {
+        registry_free(reg);
+        route_free(&s.route);
+        return rc;
+    }
+
+    run r;
+    memset(&r, 0, sizeof r);
+    pthread_mutex_init(&r.lock, NULL);
+    r.app = a;
+    r.route = &s.route;
+    r.started = now_s();
+    r.progress = isatty(STDERR_FILENO);
+    pool p;
+    if (pool_start(&p, &r, s.app.workers) < 0) {
+        cli_error(COMMAND, "cannot start %zu worker threads", s.app.workers);
+        rc = EX_OSERR;
+    } else {
+        rc = read_and_replay(reg, &s, &p, input, options.limits.max_input_bytes);
+        pool_stop(&p);
+    }
+    fflush(stdout);
+    if (r.progress)
+        fputc('\n', stderr);
+    size_t total = r.delivered + r.failed + r.rejected + r.invalid;
+    double seconds = now_s() - r.started;
+    fprintf(stderr, "cegate: replay: %zu events: %zu delivered, %zu failed, "
+            "%zu rejected, %zu invalid in %.2f s\n", total, r.delivered,
+            r.failed, r.rejected, r.invalid, seconds);
+    if (rc == 0) {
+        /* The worst outcome decides: the app's absence first. */
+        if (r.unavailable > 0)
+            rc = EX_UNAVAILABLE;
+        else if (r.failed > 0)
+            rc = EX_TEMPFAIL;
+        else if (r.rejected > 0 || r.invalid > 0)
+            rc = EX_DATAERR;
+    }
+    app_close(a);
+    registry_free(reg);
+    route_free(&s.route);
+    pthread_mutex_destroy(&r.lock);
+    return rc;
+}
