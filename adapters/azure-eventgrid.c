@@ -1,13 +1,264 @@
-/* azure-eventgrid.c - placeholder: declines everything until the adapter is written. */
+/* azure-eventgrid.c - Azure Event Grid webhook deliveries.
+ *
+ * Event Grid schema: a JSON array (or a single object) of
+ *     {"id", "topic", "subject", "eventType", "eventTime", "data",
+ *      "dataVersion", "metadataVersion"}
+ * gives one CloudEvent per element, in order, by Microsoft's EG -> CE
+ * mapping (DESIGN.md, "Source -> CloudEvent mappings"): type eventType,
+ * source topic, id, time eventTime, subject verbatim, data; datacontenttype
+ * application/json; [ours] extension "dataversion" when dataVersion is
+ * non-empty, instead of Azure's relative dataschema "#<dataVersion>", which
+ * is not the absolute URI the spec requires. metadataVersion is dropped.
+ *
+ * CloudEvents schema (elements with "specversion"): the events as received,
+ * except that Azure's relative dataschema "#<dataVersion>" becomes the
+ * extension "dataversion" (see fix_dataschema).
+ * Without the aeg-event-type header such a body is an ordinary CloudEvent
+ * and left to the cloudevents adapter.
+ *
+ * Handshakes (Microsoft.EventGrid.SubscriptionValidationEvent) are answered
+ * by the HTTP ingress; normalize shows them as the mapping gives them.
+ *
+ * msg->json is never modified: the events' data are copies. */
+#include <stdio.h>
+#include <string.h>
+
 #include "cegate/adapter.h"
+
+static const char *json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a non-integral number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "unknown";
+}
+
+/* The element an array starts with, or the object itself. */
+static const json_t *first_element(const json_t *root)
+{
+    return json_is_array(root) ? json_array_get(root, 0) : root;
+}
+
+static int is_cloudevent(const json_t *v)
+{
+    return json_is_object(v) && json_object_get(v, "specversion") != NULL;
+}
+
+/* "[i].field", or "field" for a single object (i < 0). */
+static void field_path(char *out, size_t size, long i, const char *field)
+{
+    if (i < 0)
+        snprintf(out, size, "%s", field);
+    else
+        snprintf(out, size, "[%ld].%s", i, field);
+}
+
+/* A string member of element `i`: 1 found, 0 absent (null counts as
+ * absent), -1 wrong type or missing when `required`. */
+static int string_field(const cegate_host *host, const json_t *element,
+                        long i, const char *field, int required,
+                        const char **s, size_t *n, cegate_error *err)
+{
+    char path[64];
+    const json_t *v = json_object_get(element, field);
+    *s = NULL;
+    *n = 0;
+    if (v == NULL || json_is_null(v)) {
+        if (!required)
+            return 0;
+        field_path(path, sizeof path, i, field);
+        return host->error_set(err, CEGATE_ERR_MISSING, path,
+                               "required field is missing"),
+               -1;
+    }
+    if (!json_is_string(v)) {
+        field_path(path, sizeof path, i, field);
+        return host->error_set(err, CEGATE_ERR_TYPE, path,
+                               "must be a string, not %s", json_kind(v)),
+               -1;
+    }
+    *s = json_string_value(v);
+    *n = json_string_length(v);
+    return 1;
+}
+
+/* Set an attribute from a field; a bad value is reported under the field's
+ * path ("[2].eventTime"), not the attribute's name. */
+static int set_attribute(const cegate_host *host, cegate_event *ev,
+                         const char *name, const char *s, size_t n, long i,
+                         const char *field, cegate_error *err)
+{
+    char path[64];
+    field_path(path, sizeof path, i, field);
+    if (host->limits != NULL && n > host->limits->max_attribute_bytes)
+        return host->error_set(err, CEGATE_ERR_LIMIT, path,
+                               "value of %zu bytes exceeds "
+                               "max_attribute_bytes (%zu)",
+                               n, host->limits->max_attribute_bytes),
+               -1;
+    cegate_error local;
+    memset(&local, 0, sizeof local);
+    if (host->event_set_string(ev, name, s, n, 0, &local) == 0)
+        return 0;
+    host->error_set(err, local.code, path, "%s", local.text);
+    return -1;
+}
+
+/* One Event Grid schema event; `i` is its index, -1 for a lone object. */
+static int native_event(const cegate_host *host, cegate_call *call,
+                        const json_t *element, long i, cegate_error *err)
+{
+    if (!json_is_object(element)) {
+        char path[32];
+        snprintf(path, sizeof path, "[%ld]", i);
+        return host->error_set(err, CEGATE_ERR_TYPE, path,
+                               "an Event Grid event must be an object, not "
+                               "%s", json_kind(element)),
+               -1;
+    }
+    const char *id, *topic, *type, *time, *subject, *version;
+    size_t id_n, topic_n, type_n, time_n, subject_n, version_n;
+    if (string_field(host, element, i, "id", 1, &id, &id_n, err) < 0 ||
+        string_field(host, element, i, "topic", 1, &topic, &topic_n, err) < 0 ||
+        string_field(host, element, i, "eventType", 1, &type, &type_n, err) < 0 ||
+        string_field(host, element, i, "eventTime", 1, &time, &time_n, err) < 0 ||
+        string_field(host, element, i, "subject", 0, &subject, &subject_n,
+                     err) < 0 ||
+        string_field(host, element, i, "dataVersion", 0, &version, &version_n,
+                     err) < 0)
+        return -1;
+    const json_t *data = json_object_get(element, "data");
+
+    cegate_event *ev = host->event_new();
+    if (ev == NULL)
+        return host->error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory"),
+               -1;
+    json_t *copy = NULL;
+    if (set_attribute(host, ev, "id", id, id_n, i, "id", err) < 0 ||
+        set_attribute(host, ev, "source", topic, topic_n, i, "topic", err) < 0 ||
+        set_attribute(host, ev, "type", type, type_n, i, "eventType", err) < 0 ||
+        set_attribute(host, ev, "time", time, time_n, i, "eventTime", err) < 0 ||
+        /* Event Grid sends "" where there is no subject (validation
+         * events); a CloudEvents subject must not be empty: leave it out. */
+        (subject_n > 0 && set_attribute(host, ev, "subject", subject,
+                                        subject_n, i, "subject", err) < 0) ||
+        set_attribute(host, ev, "datacontenttype", "application/json", 16, i,
+                      "datacontenttype", err) < 0 ||
+        (version_n > 0 && set_attribute(host, ev, "dataversion", version,
+                                        version_n, i, "dataVersion", err) < 0))
+        goto fail;
+    if (data != NULL && !json_is_null(data)) {
+        copy = json_deep_copy(data);
+        if (copy == NULL) {
+            host->error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory");
+            goto fail;
+        }
+        if (host->event_set_data_json(ev, copy, err) < 0)
+            goto fail;
+        json_decref(copy);
+    }
+    return host->emit(call, ev, err); /* takes ev over, even on failure */
+fail:
+    json_decref(copy);
+    host->event_free(ev);
+    return -1;
+}
+
+/* Azure's CloudEvents-schema samples carry dataschema "#<dataVersion>"
+ * ("#" when dataVersion is empty), a relative reference where the spec
+ * requires an absolute URI, which the core rightly refuses. As for the Event
+ * Grid schema, [ours] the version goes to extension "dataversion" instead
+ * (when non-empty and no dataversion is there already). */
+static int has_azure_dataschema(const json_t *event)
+{
+    const char *s = json_string_value(json_object_get(event, "dataschema"));
+    return s != NULL && s[0] == '#';
+}
+
+static int fix_dataschema(json_t *event)
+{
+    if (!json_is_object(event) || !has_azure_dataschema(event))
+        return 0;
+    const char *version = json_string_value(json_object_get(event, "dataschema")) + 1;
+    if (version[0] != '\0' && json_object_get(event, "dataversion") == NULL &&
+        json_object_set_new(event, "dataversion", json_string(version)) < 0)
+        return -1;
+    return json_object_del(event, "dataschema");
+}
+
+/* The events as received; a copy when a dataschema must be moved. */
+static cegate_adapter_result cloudevents_schema(const cegate_host *host,
+                                                cegate_call *call,
+                                                const json_t *root,
+                                                cegate_error *err)
+{
+    int lenient = 0;
+    if (json_is_array(root)) {
+        for (size_t i = 0; i < json_array_size(root); i++)
+            lenient |= is_cloudevent(json_array_get(root, i)) &&
+                       has_azure_dataschema(json_array_get(root, i));
+    } else {
+        lenient = has_azure_dataschema(root);
+    }
+    json_t *copy = NULL;
+    if (lenient) {
+        int rc = (copy = json_deep_copy(root)) == NULL ? -1 : 0;
+        if (json_is_array(copy))
+            for (size_t i = 0; rc == 0 && i < json_array_size(copy); i++)
+                rc = fix_dataschema(json_array_get(copy, i));
+        else if (copy != NULL)
+            rc = fix_dataschema(copy);
+        if (rc < 0) {
+            json_decref(copy);
+            return host->error_set(err, CEGATE_ERR_NOMEM, NULL,
+                                   "out of memory"),
+                   CEGATE_ADAPTER_ERROR;
+        }
+        root = copy;
+    }
+    int rc = host->emit_json_events(call, root, err);
+    json_decref(copy);
+    return rc < 0 ? CEGATE_ADAPTER_ERROR : CEGATE_ADAPTER_OK;
+}
 
 static int probe(const cegate_host *host, const cegate_message *msg,
                  const char **reason)
 {
-    (void)host;
-    (void)msg;
-    *reason = "not implemented yet";
-    return 0;
+    const json_t *root = msg->json;
+    if (root == NULL) {
+        *reason = "the body is not JSON";
+        return 0;
+    }
+    if (host->header(msg, "aeg-event-type") != NULL)
+        return 100;
+    const json_t *first = first_element(root);
+    if (!json_is_object(first)) {
+        *reason = json_is_array(root) && json_array_size(root) == 0
+                      ? "an empty array without aeg-event-type header"
+                      : "no eventType member";
+        return 0;
+    }
+    if (is_cloudevent(first)) {
+        *reason = "CloudEvents schema without aeg-event-type header";
+        return 0;
+    }
+    if (json_object_get(first, "eventType") == NULL) {
+        *reason = "no eventType member";
+        return 0;
+    }
+    if (json_object_get(first, "eventTime") == NULL ||
+        json_object_get(first, "id") == NULL) {
+        *reason = "no eventTime or id member";
+        return 0;
+    }
+    return 85;
 }
 
 static cegate_adapter_result normalize(const cegate_host *host,
@@ -15,11 +266,24 @@ static cegate_adapter_result normalize(const cegate_host *host,
                                        const cegate_message *msg,
                                        cegate_error *err)
 {
-    (void)host;
-    (void)call;
-    (void)msg;
-    (void)err;
-    return CEGATE_ADAPTER_DECLINED;
+    const json_t *root = msg->json;
+    if (!json_is_array(root) && !json_is_object(root))
+        return host->error_set(err, CEGATE_ERR_TYPE, NULL,
+                               "an Event Grid delivery must be a JSON array or "
+                               "object, not %s",
+                               root ? json_kind(root) : "non-JSON"),
+               CEGATE_ADAPTER_ERROR;
+    if (is_cloudevent(first_element(root)))
+        return cloudevents_schema(host, call, root, err);
+    if (json_is_object(root))
+        return native_event(host, call, root, -1, err) < 0
+                   ? CEGATE_ADAPTER_ERROR
+                   : CEGATE_ADAPTER_OK;
+    size_t n = json_array_size(root);
+    for (size_t i = 0; i < n; i++)
+        if (native_event(host, call, json_array_get(root, i), (long)i, err) < 0)
+            return CEGATE_ADAPTER_ERROR;
+    return CEGATE_ADAPTER_OK;
 }
 
 CEGATE_ADAPTER_EXPORT = {
@@ -27,7 +291,7 @@ CEGATE_ADAPTER_EXPORT = {
     .abi_minor = CEGATE_ADAPTER_ABI_MINOR,
     .struct_size = sizeof(cegate_adapter_descriptor),
     .name = "azure-eventgrid",
-    .description = "placeholder",
+    .description = "Azure Event Grid deliveries (Event Grid, CloudEvents schema)",
     .probe = probe,
     .normalize = normalize,
 };

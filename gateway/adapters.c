@@ -449,8 +449,10 @@ static int host_emit_json_events(cegate_call *call, const json_t *root,
 {
     cegate_event_list decoded;
     cegate_event_list_init(&decoded);
-    if (cegate_json_to_events(root, &call->reg->options, &decoded, err) < 0)
+    if (cegate_json_to_events(root, &call->reg->options, &decoded, err) < 0) {
+        cegate_event_list_free(&decoded);
         return -1;
+    }
     return append_decoded(call, &decoded, err);
 }
 
@@ -461,8 +463,10 @@ static int host_emit_http_events(cegate_call *call, const cegate_header *headers
     cegate_event_list decoded;
     cegate_event_list_init(&decoded);
     if (cegate_http_decode(headers, header_count, body, length,
-                           &call->reg->options, &decoded, err) < 0)
+                           &call->reg->options, &decoded, err) < 0) {
+        cegate_event_list_free(&decoded);
         return -1;
+    }
     return append_decoded(call, &decoded, err);
 }
 

@@ -1,1 +1,162 @@
-/* upstream.c - being written. */
+/* upstream.c - the request handed to an app (CGI parameters and a body) and
+ * the response read back (status, headers, body, stderr). Both transports,
+ * FastCGI (fastcgi.c) and CGI (cgi.c), share these. */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "upstream.h"
+
+/* ---- request ------------------------------------------------------------------ */
+
+void upstream_request_init(upstream_request *req)
+{
+    req->params = NULL;
+    req->param_count = 0;
+    req->param_capacity = 0;
+    req->body = NULL;
+    req->body_length = 0;
+}
+
+void upstream_request_free(upstream_request *req)
+{
+    for (size_t i = 0; i < req->param_count; i++) {
+        cegate_free(req->params[i].name);
+        cegate_free(req->params[i].value);
+    }
+    cegate_free(req->params);
+    upstream_request_init(req);
+}
+
+/* CGI meta-variable names: [A-Za-z0-9_]+ (RFC 3875 §4.1 allows a little
+ * more, but every name we synthesize fits, and so does every HTTP_*). */
+static int valid_param_name(const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return 0;
+    for (const char *p = name; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+static char *copy_bytes(const char *s, size_t n)
+{
+    char *c = cegate_malloc(n + 1);
+    if (c == NULL)
+        return NULL;
+    if (n)
+        memcpy(c, s, n);
+    c[n] = '\0';
+    return c;
+}
+
+int upstream_request_add(upstream_request *req, const char *name,
+                         const char *value, size_t value_length,
+                         cegate_error *err)
+{
+    if (!valid_param_name(name))
+        return cegate_error_set(err, CEGATE_ERR_NAME, name ? name : "",
+                                "a parameter name must be [A-Za-z0-9_]+"),
+               -1;
+    if (value == NULL && value_length != 0)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, name,
+                                "no value given"), -1;
+    for (size_t i = 0; i < value_length; i++) {
+        char c = value[i];
+        if (c == '\0' || c == '\r' || c == '\n')
+            return cegate_error_set(err, CEGATE_ERR_VALUE, name,
+                                    "a parameter value may not hold %s "
+                                    "(byte %zu)",
+                                    c == '\0' ? "NUL" : c == '\r' ? "CR" : "LF",
+                                    i),
+                   -1;
+    }
+    if (req->param_count == req->param_capacity) {
+        size_t cap = req->param_capacity ? req->param_capacity * 2 : 32;
+        if (cap > SIZE_MAX / sizeof *req->params)
+            return cegate_error_set(err, CEGATE_ERR_NOMEM, name,
+                                    "too many parameters"), -1;
+        upstream_param *p = cegate_malloc(cap * sizeof *p);
+        if (p == NULL)
+            return cegate_error_set(err, CEGATE_ERR_NOMEM, name,
+                                    "out of memory"), -1;
+        if (req->param_count)
+            memcpy(p, req->params, req->param_count * sizeof *p);
+        cegate_free(req->params);
+        req->params = p;
+        req->param_capacity = cap;
+    }
+    size_t name_length = strlen(name);
+    char *n = copy_bytes(name, name_length);
+    char *v = copy_bytes(value ? value : "", value_length);
+    if (n == NULL || v == NULL) {
+        cegate_free(n);
+        cegate_free(v);
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, name, "out of memory"),
+               -1;
+    }
+    upstream_param *p = &req->params[req->param_count++];
+    p->name = n;
+    p->value = v;
+    p->name_length = name_length;
+    p->value_length = value_length;
+    return 0;
+}
+
+const char *upstream_request_get(const upstream_request *req, const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    for (size_t i = 0; i < req->param_count; i++)
+        if (strcmp(req->params[i].name, name) == 0)
+            return req->params[i].value;
+    return NULL;
+}
+
+/* ---- response ----------------------------------------------------------------- */
+
+void upstream_response_init(upstream_response *resp, size_t max_body,
+                            size_t max_log)
+{
+    resp->status = 0;
+    resp->header_names = NULL;
+    resp->header_values = NULL;
+    resp->header_count = 0;
+    resp->header_capacity = 0;
+    cegate_buffer_init(&resp->body, max_body);
+    cegate_buffer_init(&resp->log, max_log);
+}
+
+void upstream_response_free(upstream_response *resp)
+{
+    for (size_t i = 0; i < resp->header_count; i++) {
+        cegate_free(resp->header_names[i]);
+        cegate_free(resp->header_values[i]);
+    }
+    cegate_free(resp->header_names);
+    cegate_free(resp->header_values);
+    resp->header_names = NULL;
+    resp->header_values = NULL;
+    resp->header_count = 0;
+    resp->header_capacity = 0;
+    resp->status = 0;
+    cegate_buffer_free(&resp->body);
+    cegate_buffer_free(&resp->log);
+}
+
+const char *upstream_response_header(const upstream_response *resp,
+                                     const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    for (size_t i = 0; i < resp->header_count; i++)
+        if (strcasecmp(resp->header_names[i], name) == 0)
+            return resp->header_values[i];
+    return NULL;
+}

@@ -48,6 +48,7 @@ typedef struct upstream_response {
     char **header_names;   /* owned, in order, as the app wrote them */
     char **header_values;
     size_t header_count;
+    size_t header_capacity; /* private */
     cegate_buffer body;    /* bounded by its max */
     cegate_buffer log;     /* the app's stderr for this request (bounded) */
 } upstream_response;

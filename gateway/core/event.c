@@ -186,6 +186,10 @@ int cegate_event_set(cegate_event *ev, const char *name,
         return cegate_error_set(err, CEGATE_ERR_NAME, name,
                                 "attribute names may only contain a-z and "
                                 "0-9"), -1;
+    if (name_length > CEGATE_MAX_NAME_LENGTH)
+        return cegate_error_set(err, CEGATE_ERR_NAME, NULL,
+                                "attribute name longer than %d characters",
+                                CEGATE_MAX_NAME_LENGTH), -1;
     if (strcmp(name, "data") == 0)
         return cegate_error_set(err, CEGATE_ERR_NAME, name,
                                 "\"data\" is reserved and cannot be an "
@@ -419,6 +423,9 @@ static int set_bytes(cegate_event *ev, cegate_data_kind kind, const void *p,
 int cegate_event_set_data_text(cegate_event *ev, const char *s, size_t n,
                                cegate_error *err)
 {
+    if (memchr(s, '\0', n) != NULL)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "data",
+                                "text data may not contain NUL"), -1;
     if (ce_check_utf8(s, n, "data", err) < 0)
         return -1;
     return set_bytes(ev, CEGATE_DATA_TEXT, s, n, err);

@@ -217,16 +217,27 @@ static int set_binary_data(cegate_event *ev, const char *body, size_t length,
         return 0;
     const char *ct = cegate_event_get_string(ev, "datacontenttype");
     if (ct != NULL && cegate_media_type_is_json(ct)) {
-        json_t *data = cegate_json_parse(body, length, &o->limits, err);
-        if (data == NULL) {
-            cegate_error_prefix_path(err, "data");
-            return -1;
+        /* The data sits one level inside the event object. */
+        cegate_error local;
+        cegate_error_clear(&local);
+        size_t depth = o->limits.max_depth ? o->limits.max_depth - 1 : 0;
+        json_t *data = ce_json_parse(body, length, &o->limits, depth, &local);
+        if (data != NULL) {
+            int rc = cegate_event_set_data_json(ev, data, err);
+            json_decref(data);
+            return rc;
         }
-        int rc = cegate_event_set_data_json(ev, data, err);
-        json_decref(data);
-        return rc;
+        /* A body that claims to be JSON and is not is an error: only a
+         * parse can tell, and a parse that failed for want of memory must
+         * not turn into different data. */
+        if (err != NULL && err->code == CEGATE_OK)
+            *err = local;
+        cegate_error_prefix_path(err, "data");
+        return -1;
     }
+    /* Text data cannot hold NUL (no JSON string may): such bodies stay bytes. */
     if (ct != NULL && media_type_is_text(ct) &&
+        memchr(body, '\0', length) == NULL &&
         ce_check_utf8(body, length, "data", NULL) == 0)
         return cegate_event_set_data_text(ev, body, length, err);
     return cegate_event_set_data_binary(ev, body, length, err);
@@ -251,7 +262,7 @@ static int decode_binary(const cegate_header *headers, size_t count,
                -1;
     cegate_buffer value;
     cegate_buffer_init(&value, o->limits.max_attribute_bytes);
-    char name[CEGATE_ERROR_PATH_LENGTH];
+    char name[CEGATE_MAX_NAME_LENGTH + 1];
     int seen_specversion = 0, v03 = 0, rc = -1;
     size_t attributes = 0;
     for (size_t i = 0; i < count; i++) {
@@ -261,7 +272,8 @@ static int decode_binary(const cegate_header *headers, size_t count,
         size_t n = strlen(h) - 3;
         if (n >= sizeof name) {
             cegate_error_set(err, CEGATE_ERR_NAME, NULL,
-                             "header name of %zu bytes is too long", n + 3);
+                             "attribute name longer than %d characters",
+                             CEGATE_MAX_NAME_LENGTH);
             goto done;
         }
         for (size_t k = 0; k < n; k++) {
@@ -307,8 +319,6 @@ static int decode_binary(const cegate_header *headers, size_t count,
         for (size_t k = 0; k < o->extension_count; k++)
             if (strcmp(o->extensions[k].name, attr) == 0)
                 type = o->extensions[k].type;
-        if (v03 && strcmp(attr, "schemaurl") == 0)
-            type = CEGATE_TYPE_URI_REF;
         if (cegate_event_set_string(ev, attr, v, value.length, type, err) < 0) {
             name_header(err, h);
             goto done;
@@ -474,6 +484,11 @@ static int encode_binary(const cegate_event *ev, cegate_http_message *msg,
             return -1;
     }
     const char *ct = cegate_event_effective_content_type(ev);
+    if (ct != NULL && ce_ascii_prefix(ct, "application/cloudevents"))
+        return cegate_error_set(err, CEGATE_ERR_MODE, "datacontenttype",
+                                "\"%.60s\" as the Content-Type would make the "
+                                "message structured: send it in structured "
+                                "mode", ct), -1;
     if (ct != NULL) {
         char *value = ce_strndup(ct, strlen(ct));
         if (add_header(msg, count + 1, "", "Content-Type", value, err) < 0)

@@ -42,14 +42,10 @@ static int deeper_than(const json_t *v, size_t limit)
     return 0;
 }
 
-json_t *cegate_json_parse(const char *bytes, size_t length,
-                          const cegate_limits *limits, cegate_error *err)
+json_t *ce_json_parse(const char *bytes, size_t length,
+                      const cegate_limits *limits, size_t max_depth,
+                      cegate_error *err)
 {
-    cegate_limits defaults;
-    if (limits == NULL) {
-        cegate_limits_default(&defaults);
-        limits = &defaults;
-    }
     if (length > limits->max_input_bytes) {
         cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
                          "input of %zu bytes exceeds max_input_bytes (%zu)",
@@ -60,7 +56,16 @@ json_t *cegate_json_parse(const char *bytes, size_t length,
     /* Duplicate members would make an attribute ambiguous: reject them. */
     json_t *root = json_loadb(bytes, length,
                               JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (root == NULL && json_error_code(&jerr) == json_error_stack_overflow) {
+        /* jansson's own depth cap (2048) sits above ours: same limit. */
+        cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
+                         "JSON nested deeper than max_depth (%zu)",
+                         limits->max_depth);
+        return NULL;
+    }
     if (root == NULL) {
+        /* jansson 2.14 reports most allocation failures while parsing as
+         * syntax errors; only the ones it names can be told apart. */
         cegate_error_code code = json_error_code(&jerr) == json_error_out_of_memory
                                      ? CEGATE_ERR_NOMEM
                                      : CEGATE_ERR_SYNTAX;
@@ -73,9 +78,18 @@ json_t *cegate_json_parse(const char *bytes, size_t length,
         }
         return NULL;
     }
-    /* The document itself is level 1: an event object holding data with
-     * `max_depth - 1` more levels is the deepest accepted. */
-    if (deeper_than(root, limits->max_depth)) {
+    /* max_depth counts the levels of one event (the event object is level
+     * 1), so the array around a batch is not counted: a batch holds exactly
+     * the events that are accepted one by one. */
+    int too_deep = 0;
+    if (json_is_array(root)) {
+        size_t n = json_array_size(root);
+        for (size_t i = 0; i < n && !too_deep; i++)
+            too_deep = deeper_than(json_array_get(root, i), max_depth);
+    } else {
+        too_deep = deeper_than(root, max_depth);
+    }
+    if (too_deep) {
         json_decref(root);
         cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
                          "JSON nested deeper than max_depth (%zu)",
@@ -83,6 +97,17 @@ json_t *cegate_json_parse(const char *bytes, size_t length,
         return NULL;
     }
     return root;
+}
+
+json_t *cegate_json_parse(const char *bytes, size_t length,
+                          const cegate_limits *limits, cegate_error *err)
+{
+    cegate_limits defaults;
+    if (limits == NULL) {
+        cegate_limits_default(&defaults);
+        limits = &defaults;
+    }
+    return ce_json_parse(bytes, length, limits, limits->max_depth, err);
 }
 
 /* ---- decoding one event ---------------------------------------------------- */
@@ -177,7 +202,8 @@ static int read_specversion(const json_t *object, int *v03, cegate_error *err)
 }
 
 /* v0.3's schemaurl was a URI-reference; v1.0's dataschema must be absolute.
- * A relative one is kept as a URI-reference extension rather than lost. */
+ * A relative one is kept as an extension rather than lost; as a String, the
+ * type the JSON format reads it back as. */
 static int set_schemaurl(cegate_event *ev, const json_t *v,
                          const cegate_options *o, cegate_error *err)
 {
@@ -189,7 +215,7 @@ static int set_schemaurl(cegate_event *ev, const json_t *v,
     size_t n = json_string_length(v);
     if (ce_check_absolute_uri(s, n, "schemaurl", NULL) == 0)
         return set_attribute(ev, "dataschema", v, o, err);
-    return cegate_event_set_string(ev, "schemaurl", s, n, CEGATE_TYPE_URI_REF,
+    return cegate_event_set_string(ev, "schemaurl", s, n, CEGATE_TYPE_STRING,
                                    err);
 }
 
@@ -472,7 +498,7 @@ int cegate_json_encode_event(const cegate_event *ev, cegate_buffer *out,
 {
     size_t start = out->length;
     /* JSON and text data without datacontenttype get the implied
-     * application/json written out, after the core attributes. */
+     * application/json written out, in its place in spec order. */
     const char *implied = NULL;
     if (cegate_event_get(ev, "datacontenttype") == NULL)
         implied = cegate_event_effective_content_type(ev);
@@ -481,7 +507,11 @@ int cegate_json_encode_event(const cegate_event *ev, cegate_buffer *out,
     size_t count = cegate_event_attribute_count(ev);
     for (size_t i = 0; i < count; i++) {
         const char *name = cegate_event_attribute_name(ev, i);
-        if (implied != NULL && !cegate_attribute_is_core(name)) {
+        /* Spec order: the implied type goes right after the required
+         * attributes, before anything else. */
+        if (implied != NULL && strcmp(name, "specversion") != 0 &&
+            strcmp(name, "id") != 0 && strcmp(name, "source") != 0 &&
+            strcmp(name, "type") != 0) {
             cegate_value v = {.type = CEGATE_TYPE_STRING, .u.string = implied};
             if (append_member_name(out, "datacontenttype", err) < 0 ||
                 append_value(out, &v, err) < 0)

@@ -7,7 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "cegate/buffer.h"
+#include "cegate/format.h"
 #include "cegate/error.h"
 
 /* Valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
@@ -50,6 +53,13 @@ int ce_base64_decode(const char *s, size_t n, cegate_buffer *out,
 /* Append s[0..n) (valid UTF-8) as a quoted, escaped JSON string. */
 int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
                           cegate_error *err);
+
+/* cegate_json_parse with an explicit depth limit (error messages still
+ * name limits->max_depth): an HTTP body that becomes an event's data must
+ * leave room for the event object around it. */
+json_t *ce_json_parse(const char *bytes, size_t length,
+                      const cegate_limits *limits, size_t max_depth,
+                      cegate_error *err);
 
 /* A copy of n bytes plus a NUL (cegate_malloc), or NULL. */
 char *ce_strndup(const char *s, size_t n);

@@ -24,6 +24,9 @@ extern "C" {
 
 #define CEGATE_SPECVERSION "1.0"
 
+/* The longest attribute name accepted (the spec advises at most 20). */
+#define CEGATE_MAX_NAME_LENGTH 100
+
 /* The CloudEvents type system (spec §"Type System"). */
 typedef enum cegate_type {
     CEGATE_TYPE_STRING = 1,
@@ -68,8 +71,10 @@ int cegate_timestamp_parse(const char *s, size_t n, cegate_timestamp *out,
 typedef enum cegate_data_kind {
     CEGATE_DATA_NONE = 0,  /* no data member at all */
     CEGATE_DATA_JSON,      /* a JSON value (datacontenttype is JSON) */
-    CEGATE_DATA_TEXT,      /* a UTF-8 string (non-JSON datacontenttype) */
-    CEGATE_DATA_BINARY     /* bytes (data_base64, or an HTTP binary-mode body) */
+    CEGATE_DATA_TEXT,      /* a UTF-8 string (non-JSON datacontenttype; an
+                              HTTP binary-mode body of a text media type) */
+    CEGATE_DATA_BINARY     /* bytes (data_base64, or an HTTP binary-mode body
+                              that is neither JSON nor text) */
 } cegate_data_kind;
 
 typedef struct cegate_event cegate_event;
@@ -78,7 +83,8 @@ typedef struct cegate_event cegate_event;
 cegate_event *cegate_event_new(void);
 void cegate_event_free(cegate_event *ev);
 
-/* Set attribute `name` to a copy of `value`. The name must be [a-z0-9]+ and
+/* Set attribute `name` to a copy of `value`. The name must be [a-z0-9]+ (at
+ * most CEGATE_MAX_NAME_LENGTH characters, and not "data") and
  * the value must suit the attribute: core attributes have fixed types (id,
  * type, subject, datacontenttype: String; source: URI-reference; dataschema:
  * URI; time: Timestamp; specversion: "1.0" only). Returns 0, or -1 with
@@ -120,7 +126,7 @@ const unsigned char *cegate_event_data_bytes(const cegate_event *ev,
 /* Takes a new reference to `value` (which may be json_null()). */
 int cegate_event_set_data_json(cegate_event *ev, json_t *value,
                                cegate_error *err);
-/* Text must be valid UTF-8 (checked; `err` path "data"). */
+/* Text must be valid UTF-8 without NUL (checked; `err` path "data"). */
 int cegate_event_set_data_text(cegate_event *ev, const char *s, size_t n,
                                cegate_error *err);
 int cegate_event_set_data_binary(cegate_event *ev, const void *bytes,

@@ -92,7 +92,7 @@ json_t *cegate_json_parse(const char *bytes, size_t length,
  * attributes in spec order (specversion, id, source, type, datacontenttype,
  * dataschema, subject, time), then extensions in the order they were set,
  * then data or data_base64. An implied datacontenttype (JSON or text data
- * without one) is written out explicitly, after the core attributes. On
+ * without one) is written out explicitly, in its place. On
  * failure the buffer is left as it was. */
 int cegate_json_encode_event(const cegate_event *ev, cegate_buffer *out,
                              cegate_error *err);
