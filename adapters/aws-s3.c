@@ -268,21 +268,23 @@ static int record_event(const cegate_host *host, cegate_call *call,
         host->error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory");
         goto fail;
     }
-    char p2[CEGATE_ERROR_PATH_LENGTH];
-    if (set_attribute(host, ev, "id", id, id_n,
-                      field(path, sizeof path, i, id_path, strlen(id_path)),
-                      err) < 0 ||
-        set_attribute(host, ev, "source", src, src_n,
-                      field(p2, sizeof p2, i, "eventSource", 11), err) < 0 ||
-        set_attribute(host, ev, "type", type, type_n,
-                      field(path, sizeof path, i, "eventName", 9), err) < 0 ||
-        set_attribute(host, ev, "datacontenttype", "application/json", 16,
-                      "", err) < 0 ||
-        set_attribute(host, ev, "subject", key, key_n,
+    /* The plain values first: a bad key or time is then reported as
+     * itself, not as part of a composite. */
+    if (set_attribute(host, ev, "subject", key, key_n,
                       field(path, sizeof path, i, "s3.object.key", 13),
                       err) < 0 ||
         set_attribute(host, ev, "time", time, time_n,
-                      field(path, sizeof path, i, "eventTime", 9), err) < 0)
+                      field(path, sizeof path, i, "eventTime", 9), err) < 0 ||
+        set_attribute(host, ev, "type", type, type_n,
+                      field(path, sizeof path, i, "eventName", 9), err) < 0 ||
+        set_attribute(host, ev, "source", src, src_n,
+                      field(path, sizeof path, i, "eventSource", 11),
+                      err) < 0 ||
+        set_attribute(host, ev, "id", id, id_n,
+                      field(path, sizeof path, i, id_path, strlen(id_path)),
+                      err) < 0 ||
+        set_attribute(host, ev, "datacontenttype", "application/json", 16,
+                      "", err) < 0)
         goto fail;
     /* The record is shared, not copied: the event takes its own reference
      * and event data is never modified. */

@@ -14,12 +14,31 @@
 #include "adapters.h"
 #include "core/text.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CEGATE_HAS_ASAN 1
+#endif
+#endif
+#ifndef CEGATE_HAS_ASAN
+#define CEGATE_HAS_ASAN 0
+#endif
+
 /* Envelopes nest at most this deep (SQS > SNS > S3 is depth 2). */
 #define MAX_ENVELOPE_DEPTH 4
 #define MAX_ADAPTERS 64
 
+typedef struct option_setting {
+    size_t adapter; /* index into entries */
+    const char *name; /* the descriptor's own string */
+    char *value;
+} option_setting;
+
+#define MAX_OPTION_SETTINGS 64
+
 struct registry {
     registry_entry entries[MAX_ADAPTERS];
+    option_setting settings[MAX_OPTION_SETTINGS];
+    size_t setting_count;
     size_t count;
     int forced; /* index of --adapter, or -1 */
     cegate_options options;
@@ -56,11 +75,13 @@ void registry_free(registry *reg)
 {
     if (reg == NULL)
         return;
+    for (size_t i = 0; i < reg->setting_count; i++)
+        cegate_free(reg->settings[i].value);
     for (size_t i = 0; i < reg->count; i++) {
         cegate_free(reg->entries[i].file);
         /* Under sanitizers, keep plugins mapped so leak reports still
          * symbolize; otherwise unload. */
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(__SANITIZE_ADDRESS__) && !CEGATE_HAS_ASAN
         dlclose(reg->entries[i].handle);
 #endif
     }
@@ -114,6 +135,11 @@ static int check_descriptor(const cegate_adapter_descriptor *d,
         return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
                                 "loading adapter from %s: name must be "
                                 "[a-z0-9-]+ of at most 40 characters", path), -1;
+    if (d->option_count > 0 && d->options == NULL)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "loading adapter %s from %s: option_count is "
+                                "%zu but options is NULL", d->name, path,
+                                d->option_count), -1;
     if (d->probe == NULL || d->normalize == NULL || d->description == NULL)
         return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
                                 "loading adapter %s from %s: probe, normalize "
@@ -204,24 +230,35 @@ int registry_load_dir(registry *reg, const char *dir, int required,
 }
 
 /* Run from the build tree (tests, the demo) or installed? The program knows
- * where it was built; when it runs from there it loads the adapters built
- * next to it. */
+ * where it was built; when it runs from one of the build tree's program
+ * directories it loads the adapters built next to it. (A staged install
+ * under the build tree, DESTDIR=$builddir/..., is not one of them.) */
 const char *registry_builtin_dir(void)
 {
-    static char exe[PATH_MAX];
+    static const char *const build_dirs[] = {
+        CEGATE_ABS_BUILDDIR "/gateway", CEGATE_ABS_BUILDDIR "/tests/unit",
+        CEGATE_ABS_BUILDDIR "/tests/fuzz", CEGATE_ABS_BUILDDIR "/bench",
+    };
+    char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = '\0';
-        const char *build = CEGATE_ABS_BUILDDIR "/";
-        if (strncmp(exe, build, strlen(build)) == 0)
-            return CEGATE_ABS_BUILDDIR "/adapters/.libs";
+        char *slash = strrchr(exe, '/');
+        if (slash != NULL)
+            *slash = '\0';
+        for (size_t i = 0; i < sizeof build_dirs / sizeof build_dirs[0]; i++)
+            if (strcmp(exe, build_dirs[i]) == 0)
+                return CEGATE_ABS_BUILDDIR "/adapters/.libs";
     }
     return CEGATE_ADAPTER_DIR;
 }
 
 int registry_load_defaults(registry *reg, cegate_error *err)
 {
-    if (registry_load_dir(reg, registry_builtin_dir(), 1, err) < 0)
+    /* A missing built-in directory is not fatal (a staged or relocated
+     * install still works with --plugin-dir); with no adapter at all,
+     * dispatch says where it looked. */
+    if (registry_load_dir(reg, registry_builtin_dir(), 0, err) < 0)
         return -1;
     const char *env = getenv("CEGATE_PLUGIN_PATH");
     if (env == NULL || *env == '\0')
@@ -477,11 +514,64 @@ static const char *host_header(const cegate_message *msg, const char *name)
 
 static const char *host_option(cegate_call *call, const char *name)
 {
+    size_t index = (size_t)(call->entry - call->reg->entries);
+    for (size_t i = call->reg->setting_count; i-- > 0;) /* the last wins */
+        if (call->reg->settings[i].adapter == index &&
+            strcmp(call->reg->settings[i].name, name) == 0)
+            return call->reg->settings[i].value;
     const cegate_adapter_descriptor *d = call->entry->descriptor;
     for (size_t i = 0; i < d->option_count; i++)
         if (strcmp(d->options[i].name, name) == 0)
             return d->options[i].default_value;
     return NULL;
+}
+
+int registry_set_option(registry *reg, const char *setting, cegate_error *err)
+{
+    const char *dot = strchr(setting, '.');
+    const char *eq = dot ? strchr(dot, '=') : NULL;
+    if (dot == NULL || eq == NULL || dot == setting || eq == dot + 1)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, "--adapter-option",
+                                "expected ADAPTER.OPTION=VALUE, not '%.60s'",
+                                setting), -1;
+    size_t adapter_length = (size_t)(dot - setting);
+    size_t name_length = (size_t)(eq - dot - 1);
+    for (size_t i = 0; i < reg->count; i++) {
+        const cegate_adapter_descriptor *d = reg->entries[i].descriptor;
+        if (strlen(d->name) != adapter_length ||
+            strncmp(d->name, setting, adapter_length) != 0)
+            continue;
+        char allowed[CEGATE_ERROR_TEXT_LENGTH / 2] = "";
+        for (size_t k = 0; k < d->option_count; k++) {
+            const char *name = d->options[k].name;
+            if (strlen(name) == name_length &&
+                strncmp(name, dot + 1, name_length) == 0) {
+                if (reg->setting_count == MAX_OPTION_SETTINGS)
+                    return cegate_error_set(err, CEGATE_ERR_LIMIT,
+                                            "--adapter-option",
+                                            "more than %d settings",
+                                            MAX_OPTION_SETTINGS), -1;
+                char *value = ce_strndup(eq + 1, strlen(eq + 1));
+                if (value == NULL)
+                    return cegate_error_set(err, CEGATE_ERR_NOMEM,
+                                            "--adapter-option",
+                                            "out of memory"), -1;
+                reg->settings[reg->setting_count++] =
+                    (option_setting){i, name, value};
+                return 0;
+            }
+            size_t used = strlen(allowed);
+            snprintf(allowed + used, sizeof allowed - used, "%s%s",
+                     used ? ", " : "", name);
+        }
+        return cegate_error_set(err, CEGATE_ERR_USAGE, "--adapter-option",
+                                "adapter %s has no option '%.*s' (allowed: "
+                                "%s)", d->name, (int)name_length, dot + 1,
+                                allowed[0] ? allowed : "none"), -1;
+    }
+    return cegate_error_set(err, CEGATE_ERR_USAGE, "--adapter-option",
+                            "no adapter named '%.*s'", (int)adapter_length,
+                            setting), -1;
 }
 
 static const cegate_host host_services = {

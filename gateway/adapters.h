@@ -34,6 +34,11 @@ const registry_entry *registry_get(const registry *reg, size_t i);
 /* Restrict dispatch to one adapter by name (--adapter); -1 if unknown. */
 int registry_force(registry *reg, const char *name, cegate_error *err);
 
+/* Set one of an adapter's options, "ADAPTER.OPTION=VALUE" (from
+ * --adapter-option), checked against the adapter's options table; errors
+ * list the options allowed. Later settings of the same option win. */
+int registry_set_option(registry *reg, const char *setting, cegate_error *err);
+
 /* Normalize one message into `out`. On failure nothing is appended and err
  * names the adapter and the field; when no adapter recognises the message
  * the error lists each adapter with its reason for declining. */

@@ -498,7 +498,8 @@ int cgi_run(const cgi_config *cfg, const upstream_request *req,
     if (e != 0) {
         pid = -1;
         cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "program",
-                         "cannot run %s: %s", cfg->program,
+                         "cannot run %s in %s: %s", cfg->program,
+                         cfg->working_dir != NULL ? cfg->working_dir : dir,
                          error_text(e, eb, sizeof eb));
         goto done;
     }
@@ -516,7 +517,9 @@ int cgi_run(const cgi_config *cfg, const upstream_request *req,
     while (out[0] >= 0 || errp[0] >= 0) {
         int64_t left = deadline - now_ms();
         if (left <= 0) {
-            timed_out = 1;
+            /* Only stdout decides: a response read to its end stands even
+             * if something still holds stderr open. */
+            timed_out = out[0] >= 0;
             break;
         }
         struct pollfd pfd[3];

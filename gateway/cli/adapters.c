@@ -36,15 +36,29 @@ int cli_load_adapters(const char *command, char *const *plugin_dirs,
     return 0;
 }
 
+int cli_set_adapter_options(const char *command, registry *reg,
+                            char *const *settings, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        cegate_error err;
+        cegate_error_clear(&err);
+        if (registry_set_option(reg, settings[i], &err) < 0) {
+            cli_report(command, NULL, &err);
+            return EX_USAGE;
+        }
+    }
+    return 0;
+}
+
 static void usage(FILE *to)
 {
     fprintf(to,
             "Usage: cegate adapters [--plugin-dir DIR]...\n"
             "\n"
             "List the loaded adapters: name, plugin ABI version, description and\n"
-            "the file each was loaded from. Built-in adapters come first, then\n"
-            "those of the directories in CEGATE_PLUGIN_PATH (colon-separated),\n"
-            "then those of each --plugin-dir.\n"
+            "the file each was loaded from, then the options adapters take.\n"
+            "Built-in adapters come first, then those of the directories in\n"
+            "CEGATE_PLUGIN_PATH (colon-separated), then those of each --plugin-dir.\n"
             "\n"
             "Options:\n"
             "  --plugin-dir DIR  also load every *.so adapter in DIR (repeatable)\n"
@@ -90,14 +104,32 @@ int cli_adapters(int argc, char **argv)
     int rc = cli_load_adapters(COMMAND, dirs, dir_count, NULL, &reg);
     if (rc != 0)
         return rc;
-    printf("%-18s %-5s %-62s %s\n", "NAME", "ABI", "DESCRIPTION", "FILE");
+    int width = (int)strlen("DESCRIPTION");
+    for (size_t i = 0; i < registry_count(reg); i++) {
+        int n = (int)strlen(registry_get(reg, i)->descriptor->description);
+        width = n > width ? n : width;
+    }
+    printf("%-18s %-5s %-*s %s\n", "NAME", "ABI", width, "DESCRIPTION", "FILE");
     for (size_t i = 0; i < registry_count(reg); i++) {
         const registry_entry *e = registry_get(reg, i);
         char abi[16];
         snprintf(abi, sizeof abi, "%u.%u", e->descriptor->abi_major,
                  e->descriptor->abi_minor);
-        printf("%-18s %-5s %-62s %s\n", e->descriptor->name, abi,
+        printf("%-18s %-5s %-*s %s\n", e->descriptor->name, abi, width,
                e->descriptor->description, e->file);
+    }
+    /* Options, settable with --adapter-option ADAPTER.OPTION=VALUE. */
+    int heading = 0;
+    for (size_t i = 0; i < registry_count(reg); i++) {
+        const cegate_adapter_descriptor *d = registry_get(reg, i)->descriptor;
+        for (size_t k = 0; k < d->option_count; k++) {
+            if (!heading++)
+                printf("\nOptions (--adapter-option ADAPTER.OPTION=VALUE):\n");
+            printf("  %s.%s (default: %s): %s\n", d->name, d->options[k].name,
+                   d->options[k].default_value ? d->options[k].default_value
+                                               : "none",
+                   d->options[k].description ? d->options[k].description : "");
+        }
     }
     registry_free(reg);
     return fflush(stdout) == 0 ? 0 : EX_IOERR;

@@ -20,6 +20,10 @@ int cli_load_adapters(const char *command, char *const *plugin_dirs,
                       size_t dir_count, const cegate_options *options,
                       registry **out);
 
+/* Apply --adapter-option settings; 0 or EX_USAGE after printing why. */
+int cli_set_adapter_options(const char *command, registry *reg,
+                            char *const *settings, size_t count);
+
 /* Read a whole file ("-" or NULL: standard input) into `out`, at most
  * out->max bytes. Returns 0, or a sysexits code after printing the error. */
 int cli_read_input(const char *command, const char *path, cegate_buffer *out);

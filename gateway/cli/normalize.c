@@ -12,6 +12,7 @@
 #define COMMAND "normalize"
 #define MAX_HEADERS 256
 #define MAX_PLUGIN_DIRS 16
+#define MAX_SETTINGS 64
 
 static void usage(FILE *to)
 {
@@ -37,6 +38,8 @@ static void usage(FILE *to)
             "  --plugin-dir DIR            also load the adapters in DIR (repeatable)\n"
             "  --path PATH                 the request path, for adapters that read it\n"
             "                              (Pub/Sub: .../projects/P/topics/T)\n"
+            "  --adapter-option A.OPT=VAL  set an adapter's option (repeatable; see\n"
+            "                              cegate adapters), e.g. gcp-pubsub.topic=T\n"
             "  -h, --help                  show this help and exit\n"
             "\n"
             "Exit status: 0 events printed, 64 usage, 65 bad input (stderr names\n"
@@ -104,6 +107,7 @@ int cli_normalize(int argc, char **argv)
         {"adapter", required_argument, NULL, 'A'},
         {"plugin-dir", required_argument, NULL, 'P'},
         {"path", required_argument, NULL, 'p'},
+        {"adapter-option", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -112,6 +116,8 @@ int cli_normalize(int argc, char **argv)
     char *dirs[MAX_PLUGIN_DIRS];
     size_t dir_count = 0;
     const char *adapter = NULL, *request_path = NULL;
+    char *settings[MAX_SETTINGS];
+    size_t setting_count = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "H:h", long_options, NULL)) != -1) {
@@ -141,6 +147,14 @@ int cli_normalize(int argc, char **argv)
         case 'p':
             request_path = optarg;
             break;
+        case 'o':
+            if (setting_count == MAX_SETTINGS) {
+                cli_error(COMMAND, "more than %d --adapter-option settings",
+                          MAX_SETTINGS);
+                return EX_USAGE;
+            }
+            settings[setting_count++] = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -168,6 +182,10 @@ int cli_normalize(int argc, char **argv)
         cli_report(COMMAND, NULL, &err);
         registry_free(reg);
         return EX_USAGE;
+    }
+    if ((rc = cli_set_adapter_options(COMMAND, reg, settings, setting_count))) {
+        registry_free(reg);
+        return rc;
     }
     cegate_buffer input;
     cegate_buffer_init(&input, options.limits.max_input_bytes);

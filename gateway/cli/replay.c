@@ -19,6 +19,7 @@
 #define MAX_HEADERS 256
 #define MAX_PLUGIN_DIRS 16
 #define QUEUE_SIZE 256
+#define MAX_SETTINGS 64
 
 static void usage(FILE *to)
 {
@@ -60,7 +61,7 @@ static void usage(FILE *to)
             "\n"
             "The input (as for cegate normalize):\n"
             "  -H, --header 'Name: value'   --adapter NAME   --plugin-dir DIR\n"
-            "  --path PATH            --ndjson\n"
+            "  --path PATH   --adapter-option ADAPTER.OPTION=VALUE   --ndjson\n"
             "  -h, --help             show this help and exit\n"
             "\n"
             "Exit status: 0 every event delivered, 64 usage, 65 bad input or an\n"
@@ -77,6 +78,8 @@ typedef struct settings {
     const char *request_path;
     char *dirs[MAX_PLUGIN_DIRS];
     size_t dir_count;
+    char *settings[MAX_SETTINGS];
+    size_t setting_count;
     cegate_header headers[MAX_HEADERS];
     size_t header_count;
     int ndjson;
@@ -420,7 +423,7 @@ enum {
     OPT_APP = 256, OPT_SCRIPT, OPT_ROOT, OPT_WORKERS, OPT_NO_KEEP_ALIVE,
     OPT_TIMEOUT, OPT_ROUTE_PATH, OPT_METHOD, OPT_MODE, OPT_PARAM, OPT_ATTEMPTS,
     OPT_RETRY_INITIAL, OPT_RETRY_MAX, OPT_ADAPTER, OPT_PLUGIN_DIR, OPT_PATH,
-    OPT_NDJSON
+    OPT_NDJSON, OPT_ADAPTER_OPTION
 };
 
 static int parse_options(int argc, char **argv, settings *s)
@@ -443,6 +446,7 @@ static int parse_options(int argc, char **argv, settings *s)
         {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"path", required_argument, NULL, OPT_PATH},
         {"ndjson", no_argument, NULL, OPT_NDJSON},
+        {"adapter-option", required_argument, NULL, OPT_ADAPTER_OPTION},
         {"header", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -511,6 +515,13 @@ static int parse_options(int argc, char **argv, settings *s)
             break;
         case OPT_PATH: s->request_path = optarg; break;
         case OPT_NDJSON: s->ndjson = 1; break;
+        case OPT_ADAPTER_OPTION:
+            if (s->setting_count == MAX_SETTINGS)
+                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--adapter-option",
+                                       "at most %d", MAX_SETTINGS);
+            else
+                s->settings[s->setting_count++] = optarg;
+            break;
         case 'H':
             if (s->header_count == MAX_HEADERS || parse_header(optarg, &s->headers[s->header_count]) < 0)
                 bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "-H",
@@ -571,6 +582,8 @@ int cli_replay(int argc, char **argv)
         cli_report(COMMAND, NULL, &err);
         rc = EX_USAGE;
     }
+    if (rc == 0)
+        rc = cli_set_adapter_options(COMMAND, reg, s.settings, s.setting_count);
     if (rc == 0 && (a = app_open(s.app_address, &s.app, &err)) == NULL) {
         cli_report(COMMAND, NULL, &err);
         rc = EX_USAGE;

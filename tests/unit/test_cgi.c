@@ -733,8 +733,25 @@ Test(cgi, program_lingering_after_a_complete_response)
     cr_assert_lt(r.seconds, 15.0);
     assert_no_children();
     upstream_response_free(&r.resp);
+
+    /* Closes stdout only; stderr stays open past the deadline. */
+    char *held = script("stderr-held.cgi",
+                        "printf 'Content-Type: text/plain\\n\\ndone too'\n"
+                        "exec >&-\n"
+                        "echo 'still here' >&2\n"
+                        "sleep 1000");
+    cgi_config_default(&cfg, held);
+    cfg.timeout_ms = 300;
+    run_cfg(&cfg, &req, &r);
+    assert_ok(&r);
+    cr_assert_str_eq(r.resp.body.data, "done too");
+    cr_assert_str_eq(r.resp.log.data, "still here\n");
+    cr_assert_lt(r.seconds, 15.0);
+    assert_no_children();
+    upstream_response_free(&r.resp);
     upstream_request_free(&req);
     free(prog);
+    free(held);
 }
 
 Test(cgi, huge_response_is_a_limit_error)
