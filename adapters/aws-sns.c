@@ -309,11 +309,16 @@ static cegate_adapter_result normalize(const cegate_host *host,
             return CEGATE_ADAPTER_ERROR;
         }
         const json_t *sns = json_object_get(rec, "Sns");
-        if (!json_is_object(sns)) {
-            host->error_set(err, sns ? CEGATE_ERR_TYPE : CEGATE_ERR_MISSING,
+        if (sns == NULL) {
+            host->error_set(err, CEGATE_ERR_MISSING,
                             field(path, sizeof path, prefix, "Sns"),
-                            sns ? "must be an object" :
-                                  "required member is missing");
+                            "required member is missing");
+            return CEGATE_ADAPTER_ERROR;
+        }
+        if (!json_is_object(sns)) {
+            host->error_set(err, CEGATE_ERR_TYPE,
+                            field(path, sizeof path, prefix, "Sns"),
+                            "must be an object, not %s", type_name(sns));
             return CEGATE_ADAPTER_ERROR;
         }
         if (sns_message(host, call, sns,

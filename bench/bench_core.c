@@ -12,7 +12,7 @@
  *   cegate   cegate_json_decode (parse + validate) + cegate_json_encode_batch
  *   jansson  json_loadb + json_dumps(JSON_COMPACT)
  * and free what they made. Each side runs for a fixed wall time rather than a
- * fixed count: ROUNDS rounds, interleaved (the side going first alternates),
+ * fixed count: rounds, interleaved (the side going first alternates),
  * the best round counts. CEGATE_BENCH_SECONDS sets the time per side
  * (default 1 s, split over the rounds); CEGATE_BENCH_SHOW=1 prints the
  * generated event.
@@ -32,67 +32,9 @@
 #include "cegate/error.h"
 #include "cegate/event.h"
 #include "cegate/format.h"
+#include "harness.h"
 
-#define ROUNDS 5
 #define TARGET_RATIO 0.80
-
-typedef struct workload {
-    const char *name;
-    char **messages;
-    size_t *lengths;
-    size_t count;
-    size_t capacity;
-    size_t bytes; /* of all messages */
-} workload;
-
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (p == NULL) {
-        fprintf(stderr, "bench_core: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-/* Messages are compact, with reals written as producers usually write them
- * (4.95, not 4.9500000000000002). */
-#define MESSAGE_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
-
-static void add_message(workload *w, const json_t *event)
-{
-    char *text = json_dumps(event, MESSAGE_FLAGS);
-    if (text == NULL) {
-        fprintf(stderr, "bench_core: %s: cannot serialize an event\n", w->name);
-        exit(1);
-    }
-    if (w->count == w->capacity) {
-        size_t cap = w->capacity ? 2 * w->capacity : 16;
-        char **m = xmalloc(cap * sizeof *m);
-        size_t *l = xmalloc(cap * sizeof *l);
-        if (w->count) {
-            memcpy(m, w->messages, w->count * sizeof *m);
-            memcpy(l, w->lengths, w->count * sizeof *l);
-        }
-        free(w->messages);
-        free(w->lengths);
-        w->messages = m;
-        w->lengths = l;
-        w->capacity = cap;
-    }
-    w->messages[w->count] = text;
-    w->lengths[w->count] = strlen(text);
-    w->bytes += w->lengths[w->count];
-    w->count++;
-}
-
-static void free_workload(workload *w)
-{
-    for (size_t i = 0; i < w->count; i++)
-        free(w->messages[i]);
-    free(w->messages);
-    free(w->lengths);
-}
 
 /* The valid cases of one conformance file: events, and batch members. */
 static void load_conformance(workload *w, const char *dir, const char *file)
@@ -119,11 +61,11 @@ static void load_conformance(workload *w, const char *dir, const char *file)
         json_t *event = json_object_get(test, "event");
         json_t *batch = json_object_get(test, "batch");
         if (json_is_object(event))
-            add_message(w, event);
+            workload_add_json(w, event);
         size_t j;
         json_t *member;
         json_array_foreach(batch, j, member)
-            add_message(w, member);
+            workload_add_json(w, member);
     }
     json_decref(doc);
 }
@@ -192,7 +134,7 @@ static void generate_order(workload *w)
 
     double subtotal = 0;
     for (int i = 0;; i++) {
-        char *text = json_dumps(event, MESSAGE_FLAGS);
+        char *text = json_dumps(event, JSON_COMPACT | JSON_REAL_PRECISION(12));
         size_t n = strlen(text);
         free(text);
         if (n >= 4096)
@@ -222,7 +164,7 @@ static void generate_order(workload *w)
         must(json_pack("{s:f, s:f, s:f, s:f, s:s}", "subtotal", subtotal,
                        "tax", subtotal * 0.19, "shipping", 4.9, "grandTotal",
                        subtotal * 1.19 + 4.9, "currency", "EUR"), "totals"));
-    add_message(w, event);
+    workload_add_json(w, event);
     json_decref(data);
     json_decref(event);
 }
@@ -282,63 +224,6 @@ static size_t run_jansson(const workload *w)
     return w->count;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Run one side over the whole workload again and again for `seconds`;
- * returns events per second. */
-static double timed(size_t (*side)(const workload *), const workload *w,
-                    double seconds)
-{
-    size_t events = 0;
-    double start = now(), elapsed;
-    do {
-        events += side(w);
-        elapsed = now() - start;
-    } while (elapsed < seconds);
-    return (double)events / elapsed;
-}
-
-static void bench(const workload *w, double per_side)
-{
-    double slice = per_side / ROUNDS;
-    double best_c = 0, best_j = 0;
-
-    /* Every message must decode before anything is timed. */
-    (void)run_cegate(w);
-    (void)timed(run_cegate, w, 0.05); /* warm up both */
-    (void)timed(run_jansson, w, 0.05);
-    for (int r = 0; r < ROUNDS; r++) {
-        double c, j;
-        if (r % 2 == 0) {
-            c = timed(run_cegate, w, slice);
-            j = timed(run_jansson, w, slice);
-        } else {
-            j = timed(run_jansson, w, slice);
-            c = timed(run_cegate, w, slice);
-        }
-        if (c > best_c)
-            best_c = c;
-        if (j > best_j)
-            best_j = j;
-    }
-    double per_event = (double)w->bytes / (double)w->count;
-    double ratio = best_c / best_j;
-    printf("\nworkload: %s (%zu event%s, %.0f bytes each on average)\n",
-           w->name, w->count, w->count == 1 ? "" : "s", per_event);
-    printf("  %-8s %14s %10s\n", "side", "events/s", "MB/s");
-    printf("  %-8s %14.0f %10.2f\n", "cegate", best_c, best_c * per_event / 1e6);
-    printf("  %-8s %14.0f %10.2f\n", "jansson", best_j, best_j * per_event / 1e6);
-    printf("  %-8s %13.2fx\n", "ratio", ratio);
-    printf("ratio %.2fx jansson round trip (target >= %.2fx)%s\n", ratio,
-           TARGET_RATIO, ratio >= TARGET_RATIO ? "" : "  BELOW TARGET");
-    fflush(stdout);
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -346,10 +231,6 @@ int main(int argc, char **argv)
                 "e.g. tests/data/conformance/cloudevents-json)\n", argv[0]);
         return 2;
     }
-    double per_side = 1.0;
-    const char *env = getenv("CEGATE_BENCH_SECONDS");
-    if (env != NULL && atof(env) > 0)
-        per_side = atof(env);
 
     workload conformance = {.name = "conformance-valid"};
     workload order = {.name = "generated-4k"};
@@ -367,12 +248,13 @@ int main(int argc, char **argv)
     printf("cegate bench: the JSON event format round trip, cegate against jansson\n"
            "  cegate  = cegate_json_decode (parse + validate) + cegate_json_encode_batch\n"
            "  jansson = json_loadb + json_dumps(JSON_COMPACT), the same bytes\n"
-           "  best of %d interleaved rounds, %.2f s per side per round; "
-           "MB/s counts input bytes\n", ROUNDS, per_side / ROUNDS);
-    bench(&conformance, per_side);
-    bench(&order, per_side);
+           "  best of interleaved rounds; MB/s counts input bytes\n");
+    bench_compare(&conformance, run_cegate, "cegate", run_jansson,
+                  "jansson round trip", TARGET_RATIO);
+    bench_compare(&order, run_cegate, "cegate", run_jansson,
+                  "jansson round trip", TARGET_RATIO);
 
-    free_workload(&conformance);
-    free_workload(&order);
+    workload_free(&conformance);
+    workload_free(&order);
     return 0;
 }

@@ -58,9 +58,10 @@ typedef struct fcgi_config {
     const char *address;       /* "unix:/path/app.sock" or "HOST:PORT" */
     size_t max_connections;    /* pool size, >= 1: the app's worker count */
     int keep_alive;            /* 0: a new connection per request */
-    int idle_timeout_ms;       /* close kept connections idle this long */
-    int connect_timeout_ms;
-    int io_timeout_ms;         /* per read/write wait */
+    int idle_timeout_ms;       /* close kept connections idle this long
+                                  (0: never) */
+    int connect_timeout_ms;    /* 0: no limit */
+    int io_timeout_ms;         /* per read/write wait (0: no limit) */
     size_t max_response_bytes; /* body limit */
     size_t max_log_bytes;      /* stderr kept per request */
 } fcgi_config;
@@ -82,5 +83,11 @@ void fcgi_pool_free(fcgi_pool *pool);
  * a fresh connection (the app may have closed it while idle). */
 int fcgi_pool_request(fcgi_pool *pool, const upstream_request *req,
                       upstream_response *resp, cegate_error *err);
+
+/* Close the kept connections idle for idle_timeout_ms or more. The pool
+ * does this itself whenever a request takes a connection; a host that may
+ * sit without requests for a while (and shares the app with others: an
+ * idle kept connection pins an app worker) calls it from its own timer. */
+void fcgi_pool_close_idle(fcgi_pool *pool);
 
 #endif
