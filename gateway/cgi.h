@@ -14,7 +14,9 @@ typedef struct cgi_config {
 
 void cgi_config_default(cgi_config *cfg, const char *program);
 
-/* Run the program with the request's params as its whole environment (plus
+/* `resp` must have been set up with upstream_response_init (its buffers'
+ * maxima bound what is kept); cgi_run fills it in.
+ * Run the program with the request's params as its whole environment (plus
  * PATH=/usr/bin:/bin), the body on stdin, stdout parsed as a CGI response
  * and stderr kept in resp->log. Returns 0 when the program wrote a complete
  * response (its exit status does not matter then), or -1: CEGATE_ERR_TIMEOUT,

@@ -14,6 +14,8 @@ static const struct command {
 } commands[] = {
     {"normalize", cli_normalize,
      "print the CloudEvents an input becomes, as a JSON array"},
+    {"replay", cli_replay,
+     "deliver each event of an input to a FastCGI or CGI app"},
     {"adapters", cli_adapters,
      "list the loaded adapters (name, ABI, description, file)"},
 };
