@@ -115,6 +115,28 @@ static void prefix_error_path(cegate_error *err, const char *prefix)
         memcpy(err->path + sizeof err->path - 4, "...", 4);
 }
 
+/* Non-zero when `v` nests more than `limit` levels of arrays/objects. */
+static int deeper_than(const json_t *v, size_t limit)
+{
+    if (!json_is_object(v) && !json_is_array(v))
+        return 0;
+    if (limit == 0)
+        return 1;
+    const char *key;
+    json_t *member;
+    size_t i;
+    if (json_is_array(v)) {
+        json_array_foreach((json_t *)v, i, member)
+            if (deeper_than(member, limit - 1))
+                return 1;
+        return 0;
+    }
+    json_object_foreach((json_t *)v, key, member)
+        if (deeper_than(member, limit - 1))
+            return 1;
+    return 0;
+}
+
 static int is_sns_type(const char *type)
 {
     return type != NULL && (strcmp(type, "Notification") == 0 ||
@@ -224,6 +246,16 @@ static int sns_message(const cegate_host *host, cegate_call *call,
         snprintf(source_path, sizeof source_path, "%s", source_name);
     } else {
         field(source_path, sizeof source_path, prefix, "TopicArn");
+    }
+
+    /* The body becomes the data, one level below the event: the event
+     * must still fit max_depth (the host only checked the body itself). */
+    size_t max_depth = host->limits ? host->limits->max_depth : 64;
+    if (max_depth < 1 || deeper_than(body, max_depth - 1)) {
+        host->error_set(err, CEGATE_ERR_LIMIT, prefix,
+                        "JSON nested deeper than max_depth (%zu) once inside "
+                        "an event", max_depth);
+        return -1;
     }
 
     /* Build the SNS event first, so a broken envelope is reported even

@@ -109,11 +109,13 @@ void delivery_result_init(delivery_result *res)
 {
     memset(res, 0, sizeof *res);
     cegate_buffer_init(&res->log, MAX_LOG_BYTES);
+    cegate_buffer_init(&res->body, MAX_RESPONSE_BYTES);
 }
 
 void delivery_result_free(delivery_result *res)
 {
     cegate_buffer_free(&res->log);
+    cegate_buffer_free(&res->body);
 }
 
 static double now_ms(void)
@@ -217,6 +219,10 @@ void deliver_event(app *a, const route *r, const cegate_event *ev,
         if (resp.log.length)
             cegate_buffer_append(&res->log, resp.log.data, resp.log.length,
                                  "log", NULL);
+        cegate_buffer_reset(&res->body);
+        if (res->keep_body && resp.body.length)
+            cegate_buffer_append(&res->body, resp.body.data, resp.body.length,
+                                 "body", NULL);
         if (o != ATTEMPT_OK && rc == 0)
             cegate_error_set(&res->error,
                              o == ATTEMPT_TRANSIENT ? CEGATE_ERR_UNAVAILABLE

@@ -48,6 +48,8 @@ typedef struct delivery_result {
     double ms;             /* wall time, all attempts and waits */
     cegate_error error;    /* the last attempt's error, if it failed */
     cegate_buffer log;     /* the app's stderr for the last attempt */
+    int keep_body;         /* set before delivering to keep the answer: */
+    cegate_buffer body;    /* the app's response body, last attempt */
 } delivery_result;
 
 void delivery_result_init(delivery_result *res);

@@ -62,6 +62,8 @@ static void usage(FILE *to)
             "The input (as for cegate normalize):\n"
             "  -H, --header 'Name: value'   --adapter NAME   --plugin-dir DIR\n"
             "  --path PATH   --adapter-option ADAPTER.OPTION=VALUE   --ndjson\n"
+            "  --show-response        add the app's response body (\"response\") to\n"
+            "                         each line\n"
             "  -h, --help             show this help and exit\n"
             "\n"
             "Exit status: 0 every event delivered, 64 usage, 65 bad input or an\n"
@@ -83,6 +85,7 @@ typedef struct settings {
     cegate_header headers[MAX_HEADERS];
     size_t header_count;
     int ndjson;
+    int show_response;
 } settings;
 
 /* ---- counting, output and progress ------------------------------------------- */
@@ -91,6 +94,7 @@ typedef struct run {
     pthread_mutex_t lock;
     app *app;
     const route *route;
+    int show_response;
     size_t delivered, failed, rejected, invalid, unavailable;
     double started;
     double last_progress;
@@ -156,6 +160,11 @@ static void report(run *r, const cegate_event *ev, size_t line,
     snprintf(numbers, sizeof numbers, ",\"code\":%d,\"attempts\":%d,\"ms\":%.3f",
              res->http_status, res->attempts, res->ms);
     cegate_buffer_append_str(&b, numbers, NULL, NULL);
+    if (r->show_response && res->body.length > 0 &&
+        ce_check_utf8(res->body.data, res->body.length, NULL, NULL) == 0) {
+        cegate_buffer_append_str(&b, ",\"response\":", NULL, NULL);
+        ce_append_json_string(&b, res->body.data, res->body.length, NULL);
+    }
     if (res->status != DELIVERY_DELIVERED) {
         char text[1024];
         error_text(&res->error, text, sizeof text);
@@ -216,6 +225,7 @@ static void deliver_one(run *r, cegate_event *ev)
 {
     delivery_result res;
     delivery_result_init(&res);
+    res.keep_body = r->show_response;
     deliver_event(r->app, r->route, ev, &res);
     report(r, ev, 0, &res);
     delivery_result_free(&res);
@@ -423,7 +433,7 @@ enum {
     OPT_APP = 256, OPT_SCRIPT, OPT_ROOT, OPT_WORKERS, OPT_NO_KEEP_ALIVE,
     OPT_TIMEOUT, OPT_ROUTE_PATH, OPT_METHOD, OPT_MODE, OPT_PARAM, OPT_ATTEMPTS,
     OPT_RETRY_INITIAL, OPT_RETRY_MAX, OPT_ADAPTER, OPT_PLUGIN_DIR, OPT_PATH,
-    OPT_NDJSON, OPT_ADAPTER_OPTION
+    OPT_NDJSON, OPT_ADAPTER_OPTION, OPT_SHOW_RESPONSE
 };
 
 static int parse_options(int argc, char **argv, settings *s)
@@ -446,6 +456,7 @@ static int parse_options(int argc, char **argv, settings *s)
         {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
         {"path", required_argument, NULL, OPT_PATH},
         {"ndjson", no_argument, NULL, OPT_NDJSON},
+        {"show-response", no_argument, NULL, OPT_SHOW_RESPONSE},
         {"adapter-option", required_argument, NULL, OPT_ADAPTER_OPTION},
         {"header", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
@@ -515,6 +526,7 @@ static int parse_options(int argc, char **argv, settings *s)
             break;
         case OPT_PATH: s->request_path = optarg; break;
         case OPT_NDJSON: s->ndjson = 1; break;
+        case OPT_SHOW_RESPONSE: s->show_response = 1; break;
         case OPT_ADAPTER_OPTION:
             if (s->setting_count == MAX_SETTINGS)
                 bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--adapter-option",
@@ -599,6 +611,7 @@ int cli_replay(int argc, char **argv)
     pthread_mutex_init(&r.lock, NULL);
     r.app = a;
     r.route = &s.route;
+    r.show_response = s.show_response;
     r.started = now_s();
     r.progress = isatty(STDERR_FILENO);
     pool p;
