@@ -23,7 +23,6 @@
  * the reference: tests/vectors/gcp-pubsub/valid/gcf-pubsub_text-legacy).
  *
  * msg->json is never modified: the event's data is built from copies. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +37,9 @@
 
 static const cegate_adapter_option options[] = {
     {"topic", NULL,
-     "the topic the push subscription belongs to, as projects/P/topics/T; "
-     "else it is read from a request path ending in projects/P/topics/T"},
+     "the topic of the push subscription, projects/P/topics/T (default: "
+     "from a request path holding projects/P/topics/T, else the "
+     "subscription stands in)"},
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -120,6 +120,16 @@ static int set_attribute(const cegate_host *host, cegate_event *ev,
     return -1;
 }
 
+/* A copy of s for an error message, control characters shown as '?' (an
+ * attribute name is outside text: it must not break the message's line). */
+static void printable(char *out, size_t size, const char *s)
+{
+    snprintf(out, size, "%s", s);
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7F)
+            *p = '?';
+}
+
 /* Rewrite the path of an error reported by the CloudEvents decoder so that
  * it names the field of the push body it came from. */
 static void locate_error(cegate_error *err, int binary)
@@ -137,7 +147,7 @@ static void locate_error(cegate_error *err, int binary)
     else
         snprintf(path, sizeof path, "message.data%s%.100s",
                  p[0] == '[' ? "" : ".", p);
-    memcpy(err->path, path, sizeof path);
+    printable(err->path, sizeof err->path, path);
 }
 
 /* ---- base64 (RFC 4648, standard alphabet, padded, as Pub/Sub sends it) -- */
@@ -419,12 +429,15 @@ static cegate_adapter_result push(const cegate_host *host, cegate_call *call,
         const char *key;
         json_t *v;
         json_object_foreach((json_t *)attributes, key, v) {
-            if (!json_is_string(v))
+            if (!json_is_string(v)) {
+                char name[64];
+                printable(name, sizeof name, key);
                 return host->error_set(err, CEGATE_ERR_TYPE,
-                                       "message.attributes", "\"%.60s\" must "
-                                       "be a string, not %s", key,
+                                       "message.attributes", "\"%s\" must "
+                                       "be a string, not %s", name,
                                        json_kind(v)),
                        CEGATE_ADAPTER_ERROR;
+            }
         }
     }
     const char *data, *used;
