@@ -423,6 +423,8 @@ int registry_normalize(registry *reg, const cegate_header *headers,
 /* ---- host services ------------------------------------------------------------- */
 
 static void host_log(cegate_call *call, cegate_log_level level, const char *fmt,
+                     ...) __attribute__((format(printf, 3, 4)));
+static void host_log(cegate_call *call, cegate_log_level level, const char *fmt,
                      ...)
 {
     static const char *const names[] = {"error", "warning", "info", "debug"};
