@@ -218,6 +218,10 @@ static int sns_message(const cegate_host *host, cegate_call *call,
         }
         id_header = host->header(msg, "x-amz-sns-message-id");
         source_header = host->header(msg, source_name);
+        if (id_header != NULL && id_header[0] == '\0') /* empty: absent */
+            id_header = NULL;
+        if (source_header != NULL && source_header[0] == '\0')
+            source_header = NULL;
     }
     if (get_string(host, body, prefix, "MessageId",
                    id_header ? 0 : REQUIRED, &id, &id_n, err) < 0 ||

@@ -52,7 +52,8 @@ enum {
 #define HEADER_LEN 8
 #define MAX_CONTENT 65528u /* padded to 8, like php and nginx */
 #define STDIN_CHUNK 32768u /* nginx's STDIN record size */
-#define READ_SIZE 65536u
+#define READ_SIZE 65536u  /* one recv() */
+#define BUF_SIZE (2 * READ_SIZE) /* room for a whole record of any size */
 #define MAX_CONNS 256
 
 /* ---- the record writer --------------------------------------------------- */
@@ -438,15 +439,14 @@ static int read_reply(int fd, unsigned char *buf, int *ok)
             have -= off;
             off = 0;
         }
-        if (have == READ_SIZE)
-            return -1; /* one record larger than the buffer: not our app */
+        size_t room = BUF_SIZE - have;
         struct pollfd pfd = {fd, POLLIN, 0};
         int r = poll(&pfd, 1, timeout_ms);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             return -1;
-        ssize_t k = recv(fd, buf + have, READ_SIZE - have, 0);
+        ssize_t k = recv(fd, buf + have, room < READ_SIZE ? room : READ_SIZE, 0);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -459,7 +459,7 @@ static void *client(void *arg)
 {
     (void)arg;
     int fd = dial();
-    unsigned char *buf = malloc(READ_SIZE);
+    unsigned char *buf = malloc(BUF_SIZE);
     int failed = fd < 0 || buf == NULL;
     if (failed)
         fprintf(stderr, "fcgi_raw: connect %s: %s\n", sock_path, strerror(errno));

@@ -187,7 +187,7 @@ int cegate_event_set(cegate_event *ev, const char *name,
                                 "attribute names may only contain a-z and "
                                 "0-9"), -1;
     if (name_length > CEGATE_MAX_NAME_LENGTH)
-        return cegate_error_set(err, CEGATE_ERR_NAME, NULL,
+        return cegate_error_set(err, CEGATE_ERR_NAME, name,
                                 "attribute name longer than %d characters",
                                 CEGATE_MAX_NAME_LENGTH), -1;
     if (strcmp(name, "data") == 0)

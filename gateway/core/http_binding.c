@@ -160,28 +160,49 @@ static const cegate_options *options_or_default(const cegate_options *options,
     return storage;
 }
 
-/* Only UTF-8 (and its subset US-ASCII) is read: the JSON format is UTF-8. */
-static int check_charset(const char *content_type, cegate_error *err)
+/* The value of a media type parameter (name case-insensitive, RFC 2045),
+ * quotes removed; NULL when absent. Values are short tokens here. */
+static const char *media_parameter(const char *content_type, const char *name,
+                                   size_t *length)
 {
+    size_t name_length = strlen(name);
     const char *p = content_type;
     while ((p = strchr(p, ';')) != NULL) {
         p = skip_space(p + 1);
-        if (ce_ascii_prefix(p, "charset=")) {
-            const char *v = p + 8;
+        if (ce_ascii_casecmp_n(p, name, name_length) == 0 &&
+            p[name_length] == '=') {
+            const char *v = p + name_length + 1;
             size_t n = strcspn(v, "; \t");
             if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
                 v++;
                 n -= 2;
             }
-            if ((n == 5 && ce_ascii_casecmp_n(v, "utf-8", 5) == 0) ||
-                (n == 8 && ce_ascii_casecmp_n(v, "us-ascii", 8) == 0))
-                return 0;
-            return cegate_error_set(err, CEGATE_ERR_ENCODING, "Content-Type",
-                                    "charset \"%.*s\" is not supported (only "
-                                    "UTF-8)", (int)(n > 40 ? 40 : n), v), -1;
+            *length = n;
+            return v;
+        }
+        /* Skip a quoted value so a ';' inside it is not a separator. */
+        const char *eq = strchr(p, '=');
+        if (eq != NULL && eq[1] == '"') {
+            const char *close = strchr(eq + 2, '"');
+            if (close == NULL)
+                return NULL;
+            p = close + 1;
         }
     }
-    return 0;
+    return NULL;
+}
+
+/* Only UTF-8 (and its subset US-ASCII) is read: the JSON format is UTF-8. */
+static int check_charset(const char *content_type, cegate_error *err)
+{
+    size_t n;
+    const char *v = media_parameter(content_type, "charset", &n);
+    if (v == NULL || (n == 5 && ce_ascii_casecmp_n(v, "utf-8", 5) == 0) ||
+        (n == 8 && ce_ascii_casecmp_n(v, "us-ascii", 8) == 0))
+        return 0;
+    return cegate_error_set(err, CEGATE_ERR_ENCODING, "Content-Type",
+                            "charset \"%.*s\" is not supported (only UTF-8)",
+                            (int)(n > 40 ? 40 : n), v), -1;
 }
 
 /* Structured mode names the format after '+': only JSON is read. */
@@ -207,7 +228,8 @@ static int media_type_is_text(const char *ct)
         return 1;
     if (n >= 4 && ce_ascii_casecmp_n(ct + n - 4, "+xml", 4) == 0)
         return 1;
-    return strchr(ct, ';') != NULL && strstr(ct, "charset=") != NULL;
+    size_t charset_length;
+    return media_parameter(ct, "charset", &charset_length) != NULL;
 }
 
 static int set_binary_data(cegate_event *ev, const char *body, size_t length,
@@ -221,7 +243,7 @@ static int set_binary_data(cegate_event *ev, const char *body, size_t length,
         cegate_error local;
         cegate_error_clear(&local);
         size_t depth = o->limits.max_depth ? o->limits.max_depth - 1 : 0;
-        json_t *data = ce_json_parse(body, length, &o->limits, depth, &local);
+        json_t *data = ce_json_parse(body, length, &o->limits, depth, 0, &local);
         if (data != NULL) {
             int rc = cegate_event_set_data_json(ev, data, err);
             json_decref(data);

@@ -44,7 +44,7 @@ static int deeper_than(const json_t *v, size_t limit)
 
 json_t *ce_json_parse(const char *bytes, size_t length,
                       const cegate_limits *limits, size_t max_depth,
-                      cegate_error *err)
+                      int batch, cegate_error *err)
 {
     if (length > limits->max_input_bytes) {
         cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
@@ -82,7 +82,7 @@ json_t *ce_json_parse(const char *bytes, size_t length,
      * 1), so the array around a batch is not counted: a batch holds exactly
      * the events that are accepted one by one. */
     int too_deep = 0;
-    if (json_is_array(root)) {
+    if (batch && json_is_array(root)) {
         size_t n = json_array_size(root);
         for (size_t i = 0; i < n && !too_deep; i++)
             too_deep = deeper_than(json_array_get(root, i), max_depth);
@@ -107,7 +107,7 @@ json_t *cegate_json_parse(const char *bytes, size_t length,
         cegate_limits_default(&defaults);
         limits = &defaults;
     }
-    return ce_json_parse(bytes, length, limits, limits->max_depth, err);
+    return ce_json_parse(bytes, length, limits, limits->max_depth, 1, err);
 }
 
 /* ---- decoding one event ---------------------------------------------------- */

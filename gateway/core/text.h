@@ -55,11 +55,12 @@ int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
                           cegate_error *err);
 
 /* cegate_json_parse with an explicit depth limit (error messages still
- * name limits->max_depth): an HTTP body that becomes an event's data must
- * leave room for the event object around it. */
+ * name limits->max_depth), and `batch` saying whether a top-level array is
+ * a batch (whose own level does not count) or a value: an HTTP body that
+ * becomes an event's data must leave room for the event object around it. */
 json_t *ce_json_parse(const char *bytes, size_t length,
                       const cegate_limits *limits, size_t max_depth,
-                      cegate_error *err);
+                      int batch, cegate_error *err);
 
 /* A copy of n bytes plus a NUL (cegate_malloc), or NULL. */
 char *ce_strndup(const char *s, size_t n);

@@ -17,6 +17,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdint.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,8 +32,9 @@ extern char **environ;
 #define MAX_PROCS 32
 
 static char dir[64];
-static char **owned;          /* strings freed at teardown */
+static char **owned;          /* memory freed at teardown */
 static size_t owned_count, owned_cap;
+static json_t *owned_json;    /* JSON values released at teardown */
 static e2e_proc *procs[MAX_PROCS];
 static size_t proc_count;
 static pid_t replays[MAX_PROCS]; /* replay runs not yet reaped */
@@ -53,9 +57,10 @@ static void nap_ms(long ms)
         ;
 }
 
-static void *own(void *p)
+void *e2e_own(void *p)
 {
-    cr_assert_not_null(p, "out of memory");
+    if (p == NULL)
+        return NULL;
     if (owned_count == owned_cap) {
         owned_cap = owned_cap ? owned_cap * 2 : 64;
         owned = realloc(owned, owned_cap * sizeof *owned);
@@ -63,6 +68,17 @@ static void *own(void *p)
     }
     owned[owned_count++] = p;
     return p;
+}
+
+json_t *e2e_own_json(json_t *v)
+{
+    if (v != NULL) {
+        if (owned_json == NULL)
+            owned_json = json_array();
+        cr_assert_not_null(owned_json, "out of memory");
+        json_array_append_new(owned_json, v);
+    }
+    return v;
 }
 
 const char *e2e_dir(void) { return dir; }
@@ -75,7 +91,7 @@ const char *e2e_fmt(const char *format, ...)
     int n = vasprintf(&s, format, ap);
     va_end(ap);
     cr_assert_geq(n, 0, "out of memory");
-    return own(s);
+    return e2e_own(s);
 }
 
 const char *e2e_path(const char *name) { return e2e_fmt("%s/%s", dir, name); }
@@ -229,6 +245,8 @@ void e2e_teardown(void)
         ;
     if (dir[0])
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    json_decref(owned_json);
+    owned_json = NULL;
     for (size_t i = 0; i < owned_count; i++)
         free(owned[i]);
     free(owned);
@@ -304,6 +322,21 @@ static pid_t spawn(const char *const *argv, const char *const *extra,
 
 int e2e_can_connect(const char *socket_path)
 {
+    int port = 0;
+    if (socket_path[0] != '/') {
+        cr_assert(sscanf(socket_path, "127.0.0.1:%d", &port) == 1 && port > 0 &&
+                      port < 65536,
+                  "not a unix socket path or 127.0.0.1:PORT: %s", socket_path);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return 0;
+        struct sockaddr_in sin = {.sin_family = AF_INET,
+                                  .sin_port = htons((uint16_t)port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int ok = connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
+        close(fd);
+        return ok;
+    }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return 0;
@@ -312,6 +345,21 @@ int e2e_can_connect(const char *socket_path)
     int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
     close(fd);
     return ok;
+}
+
+int e2e_free_loopback_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_port = 0,
+                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sin;
+    cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0, "bind: %s",
+                 strerror(errno));
+    cr_assert_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+    close(fd);
+    return ntohs(sin.sin_port);
 }
 
 void e2e_wait_socket(const char *socket_path, e2e_proc *p, double seconds)
@@ -341,7 +389,8 @@ e2e_proc *e2e_start(const char *name, const char *const *argv,
                     const char *const *env_extra, const char *socket_path)
 {
     cr_assert_lt(proc_count, MAX_PROCS);
-    e2e_proc *p = own(calloc(1, sizeof *p));
+    e2e_proc *p = e2e_own(calloc(1, sizeof *p));
+    cr_assert_not_null(p, "out of memory");
     snprintf(p->name, sizeof p->name, "%s", name);
     int id = ++file_counter;
     p->out = e2e_fmt("%s/%s-%d.out", dir, name, id);
@@ -411,7 +460,8 @@ void e2e_replay_start(e2e_run *r, const char *const *args)
     size_t n = 0;
     while (args[n])
         n++;
-    const char **argv = own(calloc(n + 4, sizeof *argv));
+    const char **argv = e2e_own(calloc(n + 4, sizeof *argv));
+    cr_assert_not_null(argv, "out of memory");
     argv[0] = bin;
     argv[1] = "replay";
     argv[2] = "--show-response";
@@ -458,7 +508,7 @@ static size_t count_status(json_t *lines, const char *status)
     return n;
 }
 
-void e2e_replay_finish(e2e_run *r)
+int e2e_replay_wait(e2e_run *r)
 {
     double until = e2e_now() + E2E_RUN_SECONDS;
     while (e2e_replay_running(r)) {
@@ -471,9 +521,15 @@ void e2e_replay_finish(e2e_run *r)
         nap_ms(2);
     }
     r->exit_code = WIFEXITED(r->wait_status) ? WEXITSTATUS(r->wait_status) : -1;
+    return r->exit_code;
+}
+
+void e2e_replay_finish(e2e_run *r)
+{
+    e2e_replay_wait(r);
     size_t out_length = 0;
-    r->stdout_text = e2e_slurp(r->out, &out_length);
-    r->stderr_text = e2e_slurp(r->err, NULL);
+    r->stdout_text = e2e_own(e2e_slurp(r->out, &out_length));
+    r->stderr_text = e2e_own(e2e_slurp(r->err, NULL));
     cr_assert_not_null(r->stdout_text);
     cr_assert_not_null(r->stderr_text);
     const char *err = r->stderr_text;
@@ -496,7 +552,7 @@ void e2e_replay_finish(e2e_run *r)
                  "the summary does not add up: %.200s", summary);
 
     /* One JSON object per line, each line whole. */
-    r->lines = json_array();
+    r->lines = e2e_own_json(json_array());
     cr_assert(out_length == 0 || r->stdout_text[out_length - 1] == '\n',
               "stdout does not end with a newline: %.300s", r->stdout_text);
     size_t number = 0;
@@ -524,14 +580,6 @@ void e2e_replay(e2e_run *r, const char *const *args)
 {
     e2e_replay_start(r, args);
     e2e_replay_finish(r);
-}
-
-void e2e_run_free(e2e_run *r)
-{
-    json_decref(r->lines);
-    free(r->stdout_text);
-    free(r->stderr_text);
-    memset(r, 0, sizeof *r);
 }
 
 json_t *e2e_line(const e2e_run *r, size_t i)
@@ -565,7 +613,7 @@ json_t *e2e_response_json(json_t *line)
     json_error_t jerr;
     json_t *v = json_loads(text, 0, &jerr);
     cr_assert_not_null(v, "the response is not JSON (%s): %s", jerr.text, shown);
-    return v;
+    return e2e_own_json(v);
 }
 
 /* ---- params ----------------------------------------------------------------------- */
@@ -607,6 +655,30 @@ void e2e_standard_params(e2e_params *ps, const char *method,
     e2e_params_add(ps, "HTTP_HOST", "localhost");
 }
 
+void e2e_params_set(e2e_params *ps, const char *name, const char *value)
+{
+    for (size_t i = 0; i < ps->count; i++)
+        if (strcmp(ps->p[i].name, name) == 0) {
+            ps->p[i].value = value;
+            return;
+        }
+    e2e_params_add(ps, name, value);
+}
+
+void e2e_script_params(e2e_params *ps, const char *script_filename,
+                       const char *request_uri)
+{
+    const char *slash = strrchr(script_filename, '/');
+    const char *q = strchr(request_uri, '?');
+    e2e_params_set(ps, "SCRIPT_NAME", e2e_fmt("/%s", slash + 1));
+    e2e_params_set(ps, "PATH_INFO",
+                   q ? e2e_fmt("%.*s", (int)(q - request_uri), request_uri)
+                     : request_uri);
+    e2e_params_set(ps, "DOCUMENT_ROOT",
+                   e2e_fmt("%.*s", (int)(slash - script_filename), script_filename));
+    e2e_params_set(ps, "SCRIPT_FILENAME", script_filename);
+}
+
 static int listed(const char *name, const char *const *list)
 {
     for (size_t i = 0; list && list[i]; i++)
@@ -644,9 +716,21 @@ void e2e_assert_params_exact(json_t *got, const e2e_params *expected,
     }
 }
 
+const char *e2e_write_env_script(const char *name)
+{
+    return e2e_write_text(name,
+                          "#!/bin/sh\n"
+                          "# A CGI script: its environment, then the body.\n"
+                          "printf 'Status: 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n'\n"
+                          "/usr/bin/env\n"
+                          "echo --body--\n"
+                          "exec /usr/bin/head -c \"${CONTENT_LENGTH:-0}\"\n",
+                          0755);
+}
+
 json_t *e2e_parse_env_dump(const char *text, const char **body)
 {
-    json_t *env = json_object();
+    json_t *env = e2e_own_json(json_object());
     const char *p = text;
     *body = NULL;
     while (*p) {

@@ -37,6 +37,11 @@ const char *e2e_dir(void);
 /* "<dir>/<name>", owned by the test (freed at teardown). */
 const char *e2e_path(const char *name);
 
+/* Memory and JSON values the teardown releases (so that a failed
+ * assertion leaks nothing); both return their argument. */
+void *e2e_own(void *p);
+json_t *e2e_own_json(json_t *v);
+
 /* printf into a string owned by the test (freed at teardown). */
 const char *e2e_fmt(const char *format, ...)
     __attribute__((format(printf, 1, 2)));
@@ -45,7 +50,8 @@ const char *e2e_fmt(const char *format, ...)
 const char *e2e_write(const char *name, const void *data, size_t n, mode_t mode);
 const char *e2e_write_text(const char *name, const char *text, mode_t mode);
 
-/* A whole file, NUL-terminated (NULL if it cannot be read); free() it. */
+/* A whole file, NUL-terminated (NULL if it cannot be read); free() it,
+ * or hand it to e2e_own. */
 char *e2e_slurp(const char *path, size_t *length);
 
 /* Required environment (set by make check): asserts it is set. */
@@ -73,17 +79,21 @@ typedef struct e2e_proc {
  * /dev/null, stdout/stderr into <dir>/<name>.out/.err, with the test's
  * environment minus SOCK and THREADS plus `env_extra` ("NAME=value",
  * NULL-ended; may be NULL). When `socket_path` is given, returns only once
- * that unix socket accepts a connection (fails the test, with the
+ * that socket accepts a connection (fails the test, with the
  * program's stderr, if it exits first or the deadline passes). */
 e2e_proc *e2e_start(const char *name, const char *const *argv,
                     const char *const *env_extra, const char *socket_path);
 
-/* Poll connect() on a unix socket until it succeeds; fails the test if
- * `p` (may be NULL) exits first or `seconds` pass. */
+/* Poll connect() until it succeeds; fails the test if `p` (may be NULL)
+ * exits first or `seconds` pass. Sockets here and in e2e_start and
+ * e2e_can_connect are a unix socket's path or "127.0.0.1:PORT". */
 void e2e_wait_socket(const char *socket_path, e2e_proc *p, double seconds);
 
 /* Can a connection be made now? */
 int e2e_can_connect(const char *socket_path);
+
+/* A loopback TCP port that was free a moment ago. */
+int e2e_free_loopback_port(void);
 
 /* SIGTERM to its process group; reap the group (its leader and, through
  * the subreaper, any children it left) until the deadline, then SIGKILL
@@ -101,7 +111,7 @@ typedef struct e2e_run {
     const char *out, *err;  /* files */
     int wait_status;
     int exit_code;          /* -1 when it did not exit normally */
-    char *stdout_text;
+    char *stdout_text;      /* these three are owned by the test */
     char *stderr_text;
     json_t *lines;          /* array: one object per output line */
     size_t total, delivered, failed, rejected, invalid; /* the summary */
@@ -115,18 +125,21 @@ void e2e_replay(e2e_run *r, const char *const *args);
 /* The same in two steps, for tests that act while it runs. */
 void e2e_replay_start(e2e_run *r, const char *const *args);
 int e2e_replay_running(e2e_run *r);
+/* Wait for it to end (deadline E2E_RUN_SECONDS, then it is killed and the
+ * test fails); its exit code, -1 if it did not exit normally. Checks
+ * nothing else: for runs that are refused before they start. */
+int e2e_replay_wait(e2e_run *r);
 /* Wait (deadline E2E_RUN_SECONDS), then assert: it exited; no sanitizer
  * report on its stderr; its summary line is there and N = D + F + R + I;
  * stdout is exactly N JSON object lines whose statuses count D, F, R, I. */
 void e2e_replay_finish(e2e_run *r);
-void e2e_run_free(e2e_run *r);
 
 /* Line i (borrowed), asserting it exists. */
 json_t *e2e_line(const e2e_run *r, size_t i);
 /* A string member of a line ("" if absent, for assertion messages). */
 const char *e2e_str(json_t *obj, const char *key);
 json_int_t e2e_int(json_t *obj, const char *key);
-/* The line's "response" parsed as JSON (a new reference), asserting it. */
+/* The line's "response" parsed as JSON (owned by the test), asserting it. */
 json_t *e2e_response_json(json_t *line);
 
 /* ---- params ------------------------------------------------------------------- */
@@ -151,17 +164,30 @@ void e2e_standard_params(e2e_params *ps, const char *method,
                          const char *request_uri, const char *content_type,
                          size_t content_length);
 void e2e_params_add(e2e_params *ps, const char *name, const char *value);
+/* Replace the value of a param, or add it. */
+void e2e_params_set(e2e_params *ps, const char *name, const char *value);
+/* What --script changes: SCRIPT_NAME is /<script's file name>, the request
+ * path becomes PATH_INFO, DOCUMENT_ROOT is the script's directory, and
+ * SCRIPT_FILENAME is sent. */
+void e2e_script_params(e2e_params *ps, const char *script_filename,
+                       const char *request_uri);
 
 /* `got` (an object of strings) holds exactly the expected params, no more,
  * apart from names listed in `ignore` (NULL-ended, may be NULL). */
 void e2e_assert_params_exact(json_t *got, const e2e_params *expected,
                              const char *const *ignore);
 
-/* "NAME=value" lines up to a line "--body--": an object of strings; the
+/* "NAME=value" lines up to a line "--body--": an object of strings (owned
+ * by the test); the
  * rest of the text after that line is stored in *body (borrowed pointer
  * into text). For the shell, Perl and CGI apps that print their
  * environment. */
 json_t *e2e_parse_env_dump(const char *text, const char **body);
+
+/* Write <dir>/<name>, an executable /bin/sh CGI script answering 200
+ * text/plain with its environment (`env`), a line "--body--" and the body
+ * it read on stdin (CONTENT_LENGTH bytes). Returns its path. */
+const char *e2e_write_env_script(const char *name);
 
 /* The SHA-256 of bytes, as lower-case hex. */
 void e2e_sha256_hex(const void *data, size_t n, char hex[65]);

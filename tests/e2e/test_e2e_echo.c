@@ -1,0 +1,736 @@
+/* test_e2e_echo.c - cegate replay into the libfcgi echo app
+ * ($CEGATE_ECHO_APP), which answers with the params and the body (length,
+ * sha256, text) it received: the synthesized request exactly, structured
+ * mode, path templates against hostile subjects, big bodies, FastCGI
+ * length-encoding boundaries, S3 keys, concurrency, and the outcome rules
+ * (2xx / 5xx / 4xx / timeouts / an app that is not there or comes late). */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+TestSuite(e2e_echo, .init = e2e_setup, .fini = e2e_teardown);
+
+/* A CloudEvent with every kind of context attribute, values that need
+ * percent-encoding in a ce- header, and an extension named "proxy" (which
+ * must give HTTP_CE_PROXY and never HTTP_PROXY). */
+static const char KNOWN_EVENT[] =
+    "{\"specversion\":\"1.0\",\"id\":\"evt-0001\","
+    "\"source\":\"https://example.com/src?x=1\","
+    "\"type\":\"com.example.order.created\","
+    "\"subject\":\"caf\xc3\xa9 \\\"q\\\" 100% done\","
+    "\"time\":\"2026-11-23T09:30:00Z\","
+    "\"datacontenttype\":\"application/json\","
+    "\"dataschema\":\"https://example.com/schema\","
+    "\"tenant\":\"acme corp\",\"count\":42,\"flag\":true,"
+    "\"proxy\":\"http://evil.example:3128\","
+    "\"data\":{\"order\":1042,\"note\":\"\xc3\xbcn\xc3\xaf" "code\"}}";
+/* Its data as the body: the JSON value, compact. */
+static const char KNOWN_BODY[] = "{\"order\":1042,\"note\":\"\xc3\xbcn\xc3\xaf" "code\"}";
+
+static const char *echo_sock(void) { return e2e_path("echo.sock"); }
+static const char *echo_app(void) { return e2e_fmt("unix:%s", echo_sock()); }
+
+static e2e_proc *start_echo_at(const char *sock, int threads)
+{
+    const char *bin = e2e_env("CEGATE_ECHO_APP");
+    const char *argv[] = {bin, "--socket", sock, NULL};
+    const char *env[] = {e2e_fmt("THREADS=%d", threads), NULL};
+    return e2e_start("echo", argv, env, sock);
+}
+
+static e2e_proc *start_echo(int threads) { return start_echo_at(echo_sock(), threads); }
+
+static const char *sample(const char *name)
+{
+    return e2e_fmt("%s/samples/%s", e2e_env("CEGATE_TEST_DATA"), name);
+}
+
+/* The params object and the body object of an echo answer. */
+static json_t *params_of(json_t *response)
+{
+    json_t *p = json_object_get(response, "params");
+    cr_assert(json_is_object(p), "no params in the echo answer");
+    return p;
+}
+
+static const char *param(json_t *response, const char *name)
+{
+    const char *v = json_string_value(json_object_get(params_of(response), name));
+    cr_assert_not_null(v, "param %s was not received", name);
+    return v;
+}
+
+static void assert_body(json_t *response, const void *bytes, size_t n)
+{
+    char hex[65];
+    e2e_sha256_hex(bytes, n, hex);
+    json_t *body = json_object_get(response, "body");
+    cr_assert_eq(json_integer_value(json_object_get(body, "length")), (json_int_t)n,
+                 "body length");
+    cr_assert_str_eq(json_string_value(json_object_get(body, "sha256")), hex,
+                     "body sha256");
+}
+
+static void assert_delivered(json_t *line, const char *id)
+{
+    cr_assert_str_eq(e2e_str(line, "status"), "delivered", "line: status %s, error %s",
+                     e2e_str(line, "status"), e2e_str(line, "error"));
+    if (id != NULL)
+        cr_assert_str_eq(e2e_str(line, "id"), id);
+    cr_assert_eq(e2e_int(line, "code"), 200);
+}
+
+/* ---- the synthesized request ------------------------------------------------------ */
+
+Test(e2e_echo, binary_mode_params_are_exact)
+{
+    e2e_proc *app = start_echo(1);
+    const char *input = e2e_write_text("event.json", KNOWN_EVENT, 0644);
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), input);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
+    cr_assert_eq(r.total, 1);
+    json_t *line = e2e_line(&r, 0);
+    assert_delivered(line, "evt-0001");
+    cr_assert_str_eq(e2e_str(line, "type"), "com.example.order.created");
+    cr_assert_eq(e2e_int(line, "attempts"), 1);
+
+    json_t *resp = e2e_response_json(line);
+    e2e_params want;
+    e2e_standard_params(&want, "POST", "/", "application/json", strlen(KNOWN_BODY));
+    e2e_params_add(&want, "HTTP_CE_SPECVERSION", "1.0");
+    e2e_params_add(&want, "HTTP_CE_ID", "evt-0001");
+    e2e_params_add(&want, "HTTP_CE_SOURCE", "https://example.com/src?x=1");
+    e2e_params_add(&want, "HTTP_CE_TYPE", "com.example.order.created");
+    e2e_params_add(&want, "HTTP_CE_SUBJECT", "caf%C3%A9%20%22q%22%20100%25%20done");
+    e2e_params_add(&want, "HTTP_CE_TIME", "2026-11-23T09:30:00Z");
+    e2e_params_add(&want, "HTTP_CE_DATASCHEMA", "https://example.com/schema");
+    e2e_params_add(&want, "HTTP_CE_TENANT", "acme%20corp");
+    e2e_params_add(&want, "HTTP_CE_COUNT", "42");
+    e2e_params_add(&want, "HTTP_CE_FLAG", "true");
+    e2e_params_add(&want, "HTTP_CE_PROXY", "http://evil.example:3128");
+    e2e_assert_params_exact(params_of(resp), &want, NULL);
+    cr_assert_null(json_object_get(params_of(resp), "HTTP_PROXY"), "httpoxy");
+    cr_assert_null(json_object_get(params_of(resp), "HTTP_CE_DATACONTENTTYPE"));
+
+    assert_body(resp, KNOWN_BODY, strlen(KNOWN_BODY));
+    cr_assert_str_eq(json_string_value(json_object_get(json_object_get(resp, "body"),
+                                                       "text")),
+                     KNOWN_BODY);
+    cr_assert_eq(json_integer_value(json_object_get(resp, "pid")), app->pid);
+    e2e_stop_clean(app);
+}
+
+Test(e2e_echo, structured_mode_sends_the_event_as_the_body)
+{
+    e2e_proc *app = start_echo(1);
+    const char *input = e2e_write_text("event.json", KNOWN_EVENT, 0644);
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), "--mode", "structured", input);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
+    json_t *line = e2e_line(&r, 0);
+    assert_delivered(line, "evt-0001");
+    json_t *resp = e2e_response_json(line);
+
+    /* application/cloudevents+json, parameters (charset) allowed. */
+    const char *ct = param(resp, "CONTENT_TYPE");
+    size_t media = strcspn(ct, ";");
+    cr_assert(media == strlen("application/cloudevents+json") &&
+                  strncmp(ct, "application/cloudevents+json", media) == 0,
+              "CONTENT_TYPE %s", ct);
+    const char *text = json_string_value(
+        json_object_get(json_object_get(resp, "body"), "text"));
+    cr_assert_not_null(text, "the body is not shown as text");
+
+    /* Exactly the standard params: no HTTP_CE_* in structured mode. */
+    e2e_params want;
+    e2e_standard_params(&want, "POST", "/", ct, strlen(text));
+    e2e_assert_params_exact(params_of(resp), &want, NULL);
+    assert_body(resp, text, strlen(text));
+
+    /* The body is the event in the JSON format. */
+    json_error_t jerr;
+    json_t *body = e2e_own_json(json_loads(text, 0, &jerr));
+    cr_assert_not_null(body, "the body is not JSON (%s): %s", jerr.text, text);
+    json_t *event = e2e_own_json(json_loads(KNOWN_EVENT, 0, NULL));
+    cr_assert(json_equal(body, event), "body %s\nevent %s", text, KNOWN_EVENT);
+    e2e_stop_clean(app);
+}
+
+/* ---- path templates ----------------------------------------------------------------- */
+
+static void assert_no_dot_segment(const char *uri)
+{
+    cr_assert(strpbrk(uri, "?#\r\n") == NULL, "REQUEST_URI %s", uri);
+    const char *p = uri;
+    while (*p) {
+        p++; /* past '/' */
+        size_t n = strcspn(p, "/");
+        cr_assert(!(n == 1 && p[0] == '.') && !(n == 2 && p[0] == '.' && p[1] == '.'),
+                  "dot segment in REQUEST_URI %s", uri);
+        p += n;
+    }
+}
+
+Test(e2e_echo, route_path_with_hostile_subjects)
+{
+    e2e_proc *app = start_echo(1);
+    static const struct {
+        const char *json_subject; /* as written in the JSON input */
+        const char *uri;          /* expected REQUEST_URI, NULL: invalid */
+    } cases[] = {
+        {"../../etc/passwd", "/uploads/..%2F..%2Fetc%2Fpasswd"},
+        {"a?b=c&d", "/uploads/a%3Fb%3Dc%26d"},
+        {"x#y", "/uploads/x%23y"},
+        {"CR\\r\\nLF", NULL}, /* a JSON-escaped CR LF: the core refuses it */
+        {"..", "/uploads/%2E%2E"},
+        {".", "/uploads/%2E"},
+        {"%2e%2e", "/uploads/%252e%252e"},
+        {"/", "/uploads/%2F"},
+        {NULL, NULL}, /* no subject: the template cannot be filled */
+    };
+    const size_t n = sizeof cases / sizeof cases[0];
+    char *ndjson = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&ndjson, &size);
+    cr_assert_not_null(f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"h%zu\",\"source\":\"/e2e\","
+                   "\"type\":\"e2e.hostile\",%s%s%s"
+                   "\"datacontenttype\":\"text/plain\",\"data\":\"x\"}\n",
+                i + 1, cases[i].json_subject ? "\"subject\":\"" : "",
+                cases[i].json_subject ? cases[i].json_subject : "",
+                cases[i].json_subject ? "\"," : "");
+    fclose(f);
+    e2e_own(ndjson);
+    const char *input = e2e_write("hostile.ndjson", ndjson, size, 0644);
+
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), "--route-path", "/uploads/{subject}", input);
+    cr_assert_eq(r.total, n, "stderr: %s", r.stderr_text);
+    cr_assert_eq(r.invalid, 2);
+    cr_assert_eq(r.delivered, n - 2);
+    cr_assert_eq(r.exit_code, 65, "an invalid event makes exit 65; stderr: %s",
+                 r.stderr_text);
+    for (size_t i = 0; i < n; i++) {
+        json_t *line = e2e_line(&r, i); /* one worker: input order */
+        if (cases[i].json_subject == NULL) {
+            /* A valid event the route cannot take: invalid, named. */
+            cr_assert_str_eq(e2e_str(line, "status"), "invalid", "case %zu", i);
+            cr_assert_str_eq(e2e_str(line, "id"), e2e_fmt("h%zu", i + 1));
+            cr_assert_eq(e2e_int(line, "attempts"), 0, "never sent to the app");
+            cr_assert_not_null(strstr(e2e_str(line, "error"), "subject"),
+                               "error: %s", e2e_str(line, "error"));
+            continue;
+        }
+        if (cases[i].uri == NULL) {
+            cr_assert_str_eq(e2e_str(line, "status"), "invalid", "case %zu", i);
+            cr_assert_eq(e2e_int(line, "line"), (json_int_t)(i + 1));
+            cr_assert_eq(e2e_int(line, "attempts"), 0, "never sent to the app");
+            cr_assert_null(json_object_get(line, "response"));
+            cr_assert_not_null(strstr(e2e_str(line, "error"), "subject"),
+                               "error: %s", e2e_str(line, "error"));
+            continue;
+        }
+        assert_delivered(line, e2e_fmt("h%zu", i + 1));
+        json_t *resp = e2e_response_json(line);
+        const char *uri = param(resp, "REQUEST_URI");
+        cr_assert_str_eq(uri, cases[i].uri, "case %zu", i);
+        assert_no_dot_segment(uri);
+        cr_assert_str_eq(param(resp, "SCRIPT_NAME"), cases[i].uri);
+        cr_assert_str_eq(param(resp, "DOCUMENT_URI"), cases[i].uri);
+        cr_assert_str_eq(param(resp, "QUERY_STRING"), "", "case %zu", i);
+        cr_assert_str_eq(param(resp, "PATH_INFO"), "");
+    }
+    e2e_stop_clean(app);
+}
+
+/* ---- sizes -------------------------------------------------------------------------- */
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static char *base64(const unsigned char *in, size_t n)
+{
+    static const char t[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = e2e_own(malloc((n + 2) / 3 * 4 + 1));
+    cr_assert_not_null(out);
+    size_t o = 0, i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+        out[o++] = t[v >> 18];
+        out[o++] = t[(v >> 12) & 63];
+        out[o++] = t[(v >> 6) & 63];
+        out[o++] = t[v & 63];
+    }
+    if (n - i == 1) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        out[o++] = t[v >> 18];
+        out[o++] = t[(v >> 12) & 63];
+        out[o++] = '=';
+        out[o++] = '=';
+    } else if (n - i == 2) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+        out[o++] = t[v >> 18];
+        out[o++] = t[(v >> 12) & 63];
+        out[o++] = t[(v >> 6) & 63];
+        out[o++] = '=';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+Test(e2e_echo, sixteen_mib_binary_body_arrives_byte_exact)
+{
+    e2e_proc *app = start_echo(1);
+    const size_t n = 16u << 20;
+    unsigned char *bytes = e2e_own(malloc(n));
+    cr_assert_not_null(bytes);
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t v = xorshift(&seed);
+        memcpy(bytes + i, &v, 8);
+    }
+    char *b64 = base64(bytes, n);
+    char *event = NULL;
+    int len = asprintf(&event,
+                       "{\"specversion\":\"1.0\",\"id\":\"big\",\"source\":\"/e2e\","
+                       "\"type\":\"e2e.big\",\"datacontenttype\":"
+                       "\"application/octet-stream\",\"data_base64\":\"%s\"}",
+                       b64);
+    cr_assert_gt(len, 0);
+    e2e_own(event);
+    const char *input = e2e_write("big.json", event, (size_t)len, 0644);
+
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), input);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
+    json_t *line = e2e_line(&r, 0);
+    assert_delivered(line, "big");
+    json_t *resp = e2e_response_json(line);
+    assert_body(resp, bytes, n);
+    cr_assert_str_eq(param(resp, "CONTENT_LENGTH"), "16777216");
+    cr_assert_str_eq(param(resp, "CONTENT_TYPE"), "application/octet-stream");
+    cr_assert_null(json_object_get(json_object_get(resp, "body"), "text"));
+    e2e_stop_clean(app);
+}
+
+/* A value of n printable bytes that needs no percent-encoding, different
+ * at every position (so a cut or a shift shows). */
+static char *pattern(size_t n, unsigned salt)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~";
+    char *s = e2e_own(malloc(n + 1));
+    cr_assert_not_null(s);
+    for (size_t i = 0; i < n; i++)
+        s[i] = alphabet[(i * 7 + i / 61 + salt) % (sizeof alphabet - 1)];
+    s[n] = '\0';
+    return s;
+}
+
+Test(e2e_echo, fastcgi_length_encoding_boundaries)
+{
+    e2e_proc *app = start_echo(1);
+    /* One event with values of 127 bytes (the last 1-byte FastCGI length),
+     * 128 (the first 4-byte one) and 16000; another whose params (five
+     * values of 16000 bytes) need more than one PARAMS record. */
+    static const size_t sizes[] = {127, 128, 16000};
+    char *values[8];
+    for (size_t i = 0; i < 8; i++)
+        values[i] = pattern(i < 3 ? sizes[i] : 16000, (unsigned)i);
+    const char *input = e2e_fmt("%s/lengths.ndjson", e2e_dir());
+    FILE *f = fopen(input, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"len-1\",\"source\":\"/e2e\","
+               "\"type\":\"e2e.lengths\",\"a127\":\"%s\",\"a128\":\"%s\","
+               "\"a16000\":\"%s\",\"datacontenttype\":\"text/plain\","
+               "\"data\":\"ok\"}\n",
+            values[0], values[1], values[2]);
+    fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"len-2\",\"source\":\"/e2e\","
+               "\"type\":\"e2e.lengths\",\"b1\":\"%s\",\"b2\":\"%s\",\"b3\":\"%s\","
+               "\"b4\":\"%s\",\"b5\":\"%s\",\"datacontenttype\":\"text/plain\","
+               "\"data\":\"ok\"}\n",
+            values[3], values[4], values[5], values[6], values[7]);
+    cr_assert_eq(fclose(f), 0);
+
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), input);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
+    cr_assert_eq(r.delivered, 2);
+
+    json_t *resp = e2e_response_json(e2e_line(&r, 0));
+    cr_assert_str_eq(param(resp, "HTTP_CE_ID"), "len-1");
+    cr_assert_str_eq(param(resp, "HTTP_CE_A127"), values[0]);
+    cr_assert_eq(strlen(param(resp, "HTTP_CE_A127")), 127);
+    cr_assert_str_eq(param(resp, "HTTP_CE_A128"), values[1]);
+    cr_assert_eq(strlen(param(resp, "HTTP_CE_A128")), 128);
+    cr_assert_str_eq(param(resp, "HTTP_CE_A16000"), values[2]);
+    cr_assert_str_eq(param(resp, "CONTENT_LENGTH"), "2");
+    assert_body(resp, "ok", 2);
+
+    resp = e2e_response_json(e2e_line(&r, 1));
+    cr_assert_str_eq(param(resp, "HTTP_CE_ID"), "len-2");
+    for (int i = 0; i < 5; i++)
+        cr_assert_str_eq(param(resp, e2e_fmt("HTTP_CE_B%d", i + 1)), values[3 + i],
+                         "HTTP_CE_B%d", i + 1);
+    /* The params after the big ones still arrive. */
+    cr_assert_str_eq(param(resp, "HTTP_CE_TYPE"), "e2e.lengths");
+    assert_body(resp, "ok", 2);
+
+    e2e_stop_clean(app);
+}
+
+/* ---- an S3 notification ---------------------------------------------------------------- */
+
+Test(e2e_echo, s3_notification_passes_the_decoded_key)
+{
+    e2e_proc *app = start_echo(1);
+    const char *input = sample("s3-object-created.json");
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), "--route-path", "/uploads/{subject}", input);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
+    cr_assert_eq(r.total, 1);
+    json_t *line = e2e_line(&r, 0);
+    assert_delivered(line, "C3D13FE58DE4C810.FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/"
+                           "JRWeUWerMUE5JgHvANOjpD");
+    json_t *resp = e2e_response_json(line);
+    cr_assert_str_eq(param(resp, "CEGATE_S3_KEY"), "invoices/2026/November report(1).pdf");
+    /* The subject is the key as received, percent-encoded for the header. */
+    cr_assert_str_eq(param(resp, "HTTP_CE_SUBJECT"),
+                     "invoices/2026/November+report%25281%2529.pdf");
+    cr_assert_str_eq(param(resp, "REQUEST_URI"),
+                     "/uploads/invoices%2F2026%2FNovember%2Breport%25281%2529.pdf");
+    cr_assert_str_eq(param(resp, "HTTP_CE_TYPE"), "com.amazonaws.s3.ObjectCreated:Put");
+    cr_assert_str_eq(param(resp, "HTTP_CE_SOURCE"), "aws:s3.eu-west-1.acme-uploads");
+    cr_assert_str_eq(param(resp, "HTTP_CE_TIME"), "2026-11-23T09:41:07.512Z");
+    cr_assert_str_eq(param(resp, "CONTENT_TYPE"), "application/json");
+
+    /* The body is the record. */
+    const char *text = json_string_value(
+        json_object_get(json_object_get(resp, "body"), "text"));
+    cr_assert_not_null(text);
+    json_t *body = e2e_own_json(json_loads(text, 0, NULL));
+    json_t *notification = e2e_own_json(json_load_file(input, 0, NULL));
+    cr_assert_not_null(notification);
+    json_t *record = json_array_get(json_object_get(notification, "Records"), 0);
+    cr_assert(json_equal(body, record), "body: %s", text);
+    e2e_stop_clean(app);
+}
+
+/* ---- concurrency ------------------------------------------------------------------------ */
+
+Test(e2e_echo, two_workers_deliver_two_hundred_events)
+{
+    e2e_proc *app = start_echo(2);
+    enum { N = 200 };
+    char *ndjson = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&ndjson, &size);
+    cr_assert_not_null(f);
+    for (int i = 0; i < N; i++)
+        fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"evt-%03d\",\"source\":\"/e2e\","
+                   "\"type\":\"e2e.many\",\"datacontenttype\":\"application/json\","
+                   "\"data\":{\"n\":%d}}\n",
+                i, i);
+    fclose(f);
+    e2e_own(ndjson);
+    const char *input = e2e_write("many.ndjson", ndjson, size, 0644);
+
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), "--workers", "2", input);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
+    cr_assert_eq(r.total, N);
+    cr_assert_eq(r.delivered, N);
+    int seen[N] = {0};
+    for (size_t i = 0; i < N; i++) {
+        json_t *line = e2e_line(&r, i);
+        assert_delivered(line, NULL);
+        int n = -1;
+        cr_assert_eq(sscanf(e2e_str(line, "id"), "evt-%d", &n), 1);
+        cr_assert(n >= 0 && n < N && !seen[n], "id %s", e2e_str(line, "id"));
+        seen[n] = 1;
+        /* Each answer is the answer to that very event. */
+        json_t *resp = e2e_response_json(line);
+        cr_assert_str_eq(param(resp, "HTTP_CE_ID"), e2e_str(line, "id"));
+        const char *text = json_string_value(
+            json_object_get(json_object_get(resp, "body"), "text"));
+        cr_assert_str_eq(text, e2e_fmt("{\"n\":%d}", n));
+    }
+    e2e_stop_clean(app);
+}
+
+/* ---- outcomes ----------------------------------------------------------------------------- */
+
+Test(e2e_echo, status_500_is_retried_then_failed)
+{
+    e2e_proc *app = start_echo(1);
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), "--param", "HTTP_X_ECHO_STATUS=500",
+               "--attempts", "3", "--retry-initial-ms", "10", sample("order-created.json"));
+    cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
+    cr_assert_eq(r.failed, 1);
+    json_t *line = e2e_line(&r, 0);
+    cr_assert_str_eq(e2e_str(line, "status"), "failed");
+    cr_assert_str_eq(e2e_str(line, "id"), "A234-1234-1234");
+    cr_assert_eq(e2e_int(line, "attempts"), 3);
+    cr_assert_eq(e2e_int(line, "code"), 500);
+    cr_assert_not_null(strstr(e2e_str(line, "error"), "500"), "error: %s",
+                       e2e_str(line, "error"));
+    e2e_stop_clean(app);
+}
+
+Test(e2e_echo, status_404_is_rejected_at_once)
+{
+    e2e_proc *app = start_echo(1);
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), "--param", "HTTP_X_ECHO_STATUS=404",
+               "--attempts", "3", "--retry-initial-ms", "10", sample("order-created.json"));
+    cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
+    cr_assert_eq(r.rejected, 1);
+    json_t *line = e2e_line(&r, 0);
+    cr_assert_str_eq(e2e_str(line, "status"), "rejected");
+    cr_assert_eq(e2e_int(line, "attempts"), 1);
+    cr_assert_eq(e2e_int(line, "code"), 404);
+    e2e_stop_clean(app);
+}
+
+Test(e2e_echo, app_stderr_is_kept_with_a_failure)
+{
+    e2e_proc *app = start_echo(1);
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), "--param", "HTTP_X_ECHO_STATUS=422",
+               "--param", "HTTP_X_ECHO_STDERR=order 1042 is not valid",
+               sample("order-created.json"));
+    cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
+    json_t *line = e2e_line(&r, 0);
+    cr_assert_str_eq(e2e_str(line, "status"), "rejected");
+    cr_assert_eq(e2e_int(line, "code"), 422);
+    cr_assert_not_null(strstr(e2e_str(line, "app_stderr"), "order 1042 is not valid"),
+                       "app_stderr: %s", e2e_str(line, "app_stderr"));
+    e2e_stop_clean(app);
+}
+
+Test(e2e_echo, a_hanging_app_times_out)
+{
+    e2e_proc *app = start_echo(1);
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), "--param", "HTTP_X_ECHO_SLEEP_MS=5000",
+               "--timeout", "300", "--attempts", "2", "--retry-initial-ms", "10",
+               sample("order-created.json"));
+    cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
+    json_t *line = e2e_line(&r, 0);
+    cr_assert_str_eq(e2e_str(line, "status"), "failed");
+    cr_assert_eq(e2e_int(line, "attempts"), 2);
+    cr_assert_eq(e2e_int(line, "code"), 0);
+    const char *error = e2e_str(line, "error");
+    cr_assert(strstr(error, "300 ms") != NULL, "error: %s", error);
+    /* Two attempts of 300 ms each: a lower bound only. */
+    cr_assert_geq(json_number_value(json_object_get(line, "ms")), 600.0);
+    e2e_stop_clean(app);
+}
+
+Test(e2e_echo, no_app_is_unavailable)
+{
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), "--attempts", "2", "--retry-initial-ms", "10",
+               sample("order-created.json"));
+    cr_assert_eq(r.exit_code, 69, "stderr: %s", r.stderr_text);
+    json_t *line = e2e_line(&r, 0);
+    cr_assert_str_eq(e2e_str(line, "status"), "failed");
+    cr_assert_eq(e2e_int(line, "attempts"), 2);
+    cr_assert_eq(e2e_int(line, "code"), 0);
+    cr_assert_not_null(strstr(e2e_str(line, "error"), echo_sock()), "error: %s",
+                       e2e_str(line, "error"));
+}
+
+/* An app that dies with the request in hand, is gone for a while (its
+ * socket removed: connect fails), then comes back: the event is delivered
+ * by a later attempt. The test itself plays the dying app, so that the
+ * first attempt is known to have happened before the real app starts. */
+Test(e2e_echo, app_that_dies_and_comes_back_gets_the_event)
+{
+    const char *sock = echo_sock();
+    int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    cr_assert_geq(lfd, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+    cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0, "bind: %s",
+                 strerror(errno));
+    cr_assert_eq(listen(lfd, 8), 0);
+
+    e2e_run r;
+    /* Up to 1000 attempts 0-200 ms apart: minutes of retrying, so the
+     * late start below is never too late, however slow the machine. */
+    e2e_replay_start(&r, (const char *const[]){"--app", echo_app(), "--attempts", "1000",
+                                               "--retry-initial-ms", "50",
+                                               "--retry-max-ms", "200",
+                                               sample("order-created.json"), NULL});
+    /* The first attempt: take the request's first bytes and die. */
+    struct pollfd pfd = {lfd, POLLIN, 0};
+    int ready = 0;
+    for (double until = e2e_now() + E2E_START_SECONDS; !ready && e2e_now() < until;) {
+        ready = poll(&pfd, 1, 50) > 0;
+        cr_assert(ready || e2e_replay_running(&r), "replay ended before connecting");
+    }
+    cr_assert(ready, "replay never connected");
+    int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    cr_assert_geq(cfd, 0, "accept: %s", strerror(errno));
+    char buf[8];
+    struct pollfd cp = {cfd, POLLIN, 0};
+    cr_assert_gt(poll(&cp, 1, (int)(E2E_START_SECONDS * 1000)), 0);
+    cr_assert_gt(read(cfd, buf, sizeof buf), 0, "no request bytes");
+    close(cfd);
+    close(lfd);
+    unlink(sock);
+
+    /* Gone for a while: replay keeps trying (connect fails: ENOENT). */
+    double gone_until = e2e_now() + 0.5;
+    while (e2e_now() < gone_until) {
+        cr_assert(e2e_replay_running(&r), "replay gave up while the app was away");
+        usleep(10000);
+    }
+    e2e_proc *app = start_echo(1);
+    e2e_replay_finish(&r);
+    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
+    json_t *line = e2e_line(&r, 0);
+    assert_delivered(line, "A234-1234-1234");
+    cr_assert_gt(e2e_int(line, "attempts"), 1);
+    json_t *resp = e2e_response_json(line);
+    cr_assert_eq(json_integer_value(json_object_get(resp, "pid")), app->pid);
+    e2e_stop_clean(app);
+}
+
+/* ---- other connection modes ---------------------------------------------------------- */
+
+static const char *write_ndjson(const char *name, int n)
+{
+    char *ndjson = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&ndjson, &size);
+    cr_assert_not_null(f);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"c-%d\",\"source\":\"/e2e\","
+                   "\"type\":\"e2e.conn\",\"datacontenttype\":\"text/plain\","
+                   "\"data\":\"n=%d\"}\n",
+                i, i);
+    fclose(f);
+    e2e_own(ndjson);
+    return e2e_write(name, ndjson, size, 0644);
+}
+
+static void assert_in_order(const e2e_run *r, int n)
+{
+    cr_assert_eq(r->exit_code, 0, "stderr: %s", r->stderr_text);
+    cr_assert_eq(r->delivered, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        json_t *line = e2e_line(r, (size_t)i);
+        assert_delivered(line, e2e_fmt("c-%d", i));
+        json_t *resp = e2e_response_json(line);
+        cr_assert_str_eq(param(resp, "HTTP_CE_ID"), e2e_fmt("c-%d", i));
+        assert_body(resp, e2e_fmt("n=%d", i), strlen(e2e_fmt("n=%d", i)));
+    }
+}
+
+Test(e2e_echo, a_connection_per_request)
+{
+    e2e_proc *app = start_echo(1);
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", echo_app(), "--no-keep-alive", write_ndjson("c.ndjson", 30));
+    assert_in_order(&r, 30);
+    e2e_stop_clean(app);
+}
+
+Test(e2e_echo, loopback_tcp)
+{
+    const char *where = e2e_fmt("127.0.0.1:%d", e2e_free_loopback_port());
+    e2e_proc *app = start_echo_at(where, 1);
+    e2e_run r;
+    E2E_REPLAY(&r, "--app", where, write_ndjson("c.ndjson", 30));
+    assert_in_order(&r, 30);
+    E2E_REPLAY(&r, "--app", where, "--no-keep-alive", write_ndjson("c.ndjson", 10));
+    assert_in_order(&r, 10);
+    e2e_stop_clean(app);
+}
+
+/* ---- extra params ---------------------------------------------------------------------- */
+
+/* --param may add any CGI variable, but not one that belongs to the event
+ * (HTTP_CE_*) or that an app may take for its outgoing proxy (httpoxy:
+ * HTTP_PROXY; curl and others read http_proxy). CGI programs see params
+ * as environment variables, whose names are case-sensitive, and many
+ * tools and frameworks match these names without regard to case: the
+ * reservation must hold in any case. Refused means exit 64 (usage), with
+ * nothing delivered. */
+Test(e2e_echo, reserved_param_names_are_refused_in_any_case)
+{
+    e2e_proc *app = start_echo(1);
+    static const char *const names[] = {"HTTP_PROXY", "HTTP_CE_ID", "HTTP_CE_NEW",
+                                        "http_proxy", "Http_Proxy", "http_ce_id",
+                                        "Http_Ce_Type"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        e2e_run r;
+        e2e_replay_start(&r, (const char *const[]){"--app", echo_app(), "--param",
+                                                   e2e_fmt("%s=http://evil.example:3128",
+                                                           names[i]),
+                                                   sample("order-created.json"), NULL});
+        /* A refusal happens before any input is read: no summary line is
+         * required then, so this run is checked by hand. */
+        e2e_replay_wait(&r);
+        int status = r.wait_status;
+        char *out = e2e_own(e2e_slurp(r.out, NULL));
+        char *err = e2e_own(e2e_slurp(r.err, NULL));
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 64,
+                  "--param %s=... was not refused (wait status %d); stdout: %s; "
+                  "stderr: %s", names[i], status, out ? out : "", err ? err : "");
+        cr_assert(out == NULL || out[0] == '\0', "output for a refused run: %s", out);
+        cr_assert_not_null(strstr(err ? err : "", names[i]), "the error does not name %s: %s",
+                           names[i], err ? err : "");
+    }
+    e2e_stop_clean(app);
+}
+
+/* CONTENT_LENGTH describes the body cegate sends: a --param cannot make it
+ * lie (it is refused, exit 64, or has no effect). */
+Test(e2e_echo, content_length_always_matches_the_body)
+{
+    e2e_proc *app = start_echo(1);
+    static const char *const values[] = {"5", "999", "0"};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        e2e_run r;
+        e2e_replay_start(&r, (const char *const[]){"--app", echo_app(), "--param",
+                                                   e2e_fmt("CONTENT_LENGTH=%s", values[i]),
+                                                   sample("order-created.json"), NULL});
+        if (e2e_replay_wait(&r) == 64)
+            continue; /* refused: fine */
+        e2e_replay_finish(&r);
+        json_t *line = e2e_line(&r, 0);
+        assert_delivered(line, "A234-1234-1234");
+        json_t *resp = e2e_response_json(line);
+        json_int_t length = json_integer_value(json_object_get(json_object_get(resp, "body"),
+                                                               "length"));
+        cr_assert_str_eq(param(resp, "CONTENT_LENGTH"), e2e_fmt("%lld", (long long)length),
+                         "--param CONTENT_LENGTH=%s: the app was told %s bytes and got "
+                         "%lld",
+                         values[i], param(resp, "CONTENT_LENGTH"), (long long)length);
+    }
+    e2e_stop_clean(app);
+}
