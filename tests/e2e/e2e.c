@@ -4,12 +4,15 @@
 
 #include <criterion/criterion.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +20,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
-#include <stdint.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -180,6 +180,28 @@ const char *e2e_find_program(const char *const *candidates)
         free(dirs);
     }
     return NULL;
+}
+
+const char *e2e_sample(const char *name)
+{
+    return e2e_fmt("%s/samples/%s", e2e_env("CEGATE_TEST_DATA"), name);
+}
+
+const char *e2e_write_events(const char *name, int n, const char *id_prefix,
+                             const char *data_prefix)
+{
+    char *ndjson = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&ndjson, &size);
+    cr_assert_not_null(f, "out of memory");
+    for (int i = 0; i < n; i++)
+        fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"%s%d\",\"source\":\"/e2e\","
+                   "\"type\":\"e2e.event\",\"datacontenttype\":\"text/plain\","
+                   "\"data\":\"%s%d\"}\n",
+                id_prefix, i, data_prefix, i);
+    cr_assert_eq(fclose(f), 0);
+    e2e_own(ndjson);
+    return e2e_write(name, ndjson, size, 0644);
 }
 
 void e2e_sha256_hex(const void *data, size_t n, char hex[65])

@@ -64,6 +64,20 @@ const char *e2e_find_program(const char *const *candidates);
 
 double e2e_now(void);
 
+/* $CEGATE_TEST_DATA/samples/<name>. */
+const char *e2e_sample(const char *name);
+
+/* The data of samples/order-created.json, as the body of a binary-mode
+ * request (the JSON value, compact). */
+#define E2E_ORDER_BODY "{\"order\":1042,\"total\":\"19.90\",\"currency\":\"EUR\"}"
+#define E2E_ORDER_ID "A234-1234-1234"
+
+/* Write <dir>/<name>: NDJSON of n CloudEvents, event i with id
+ * "<id_prefix><i>", type e2e.event, source /e2e, and text/plain data
+ * "<data_prefix><i>". Returns its path. */
+const char *e2e_write_events(const char *name, int n, const char *id_prefix,
+                             const char *data_prefix);
+
 /* ---- processes ------------------------------------------------------------- */
 
 typedef struct e2e_proc {

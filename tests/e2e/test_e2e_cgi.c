@@ -17,19 +17,12 @@
 
 TestSuite(e2e_cgi, .init = e2e_setup, .fini = e2e_teardown);
 
-static const char *sample(const char *name)
-{
-    return e2e_fmt("%s/samples/%s", e2e_env("CEGATE_TEST_DATA"), name);
-}
-
-static const char ORDER_BODY[] = "{\"order\":1042,\"total\":\"19.90\",\"currency\":\"EUR\"}";
-
 Test(e2e_cgi, environment_and_body)
 {
     const char *script = e2e_write_env_script("env.sh");
     e2e_run r;
-    E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--route-path", "/o/{id}?tenant={tenant}",
-               sample("order-created.json"));
+    E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--route-path",
+               "/o/{id}?tenant={tenant}", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "delivered", "error: %s",
@@ -41,9 +34,9 @@ Test(e2e_cgi, environment_and_body)
 
     e2e_params want;
     e2e_standard_params(&want, "POST", "/o/A234-1234-1234?tenant=acme", "application/json",
-                        strlen(ORDER_BODY));
+                        strlen(E2E_ORDER_BODY));
     e2e_params_add(&want, "HTTP_CE_SPECVERSION", "1.0");
-    e2e_params_add(&want, "HTTP_CE_ID", "A234-1234-1234");
+    e2e_params_add(&want, "HTTP_CE_ID", E2E_ORDER_ID);
     e2e_params_add(&want, "HTTP_CE_SOURCE", "https://shop.example.com/orders");
     e2e_params_add(&want, "HTTP_CE_TYPE", "com.example.order.created");
     e2e_params_add(&want, "HTTP_CE_SUBJECT", "orders/1042");
@@ -52,14 +45,14 @@ Test(e2e_cgi, environment_and_body)
     e2e_params_add(&want, "PATH", "/usr/bin:/bin");
     const char *ignore[] = {"PWD", NULL}; /* the shell's own */
     e2e_assert_params_exact(env, &want, ignore);
-    cr_assert_str_eq(body, ORDER_BODY);
+    cr_assert_str_eq(body, E2E_ORDER_BODY);
 }
 
-Test(e2e_cgi, binary_body_and_s3_key)
+Test(e2e_cgi, s3_key_and_record_body)
 {
     const char *script = e2e_write_env_script("env.sh");
     e2e_run r;
-    E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), sample("s3-object-created.json"));
+    E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), e2e_sample("s3-object-created.json"));
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
     const char *body;
     json_t *env = e2e_parse_env_dump(e2e_str(e2e_line(&r, 0), "response"), &body);
@@ -68,7 +61,8 @@ Test(e2e_cgi, binary_body_and_s3_key)
     cr_assert_str_eq(json_string_value(json_object_get(env, "CONTENT_LENGTH")),
                      e2e_fmt("%zu", strlen(body)));
     json_t *got = e2e_own_json(json_loads(body, 0, NULL));
-    json_t *notification = e2e_own_json(json_load_file(sample("s3-object-created.json"), 0, NULL));
+    json_t *notification =
+        e2e_own_json(json_load_file(e2e_sample("s3-object-created.json"), 0, NULL));
     cr_assert(json_equal(got, json_array_get(json_object_get(notification, "Records"), 0)),
               "body: %s", body);
 }
@@ -90,7 +84,7 @@ Test(e2e_cgi, status_503_is_retried_then_failed)
         0755);
     e2e_run r;
     E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--attempts", "3",
-               "--retry-initial-ms", "10", sample("order-created.json"));
+               "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "failed");
@@ -112,7 +106,7 @@ Test(e2e_cgi, status_400_is_rejected_at_once)
         0755);
     e2e_run r;
     E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--attempts", "3",
-               "--retry-initial-ms", "10", sample("order-created.json"));
+               "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "rejected");
@@ -147,7 +141,7 @@ Test(e2e_cgi, outcome_table)
         e2e_run r;
         E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--param",
                    e2e_fmt("HTTP_X_STATUS=%d", cases[i].code), "--attempts", "2",
-                   "--retry-initial-ms", "1", sample("order-created.json"));
+                   "--retry-initial-ms", "1", e2e_sample("order-created.json"));
         json_t *line = e2e_line(&r, 0);
         cr_assert_str_eq(e2e_str(line, "status"), cases[i].status, "status %d: %s (%s)",
                          cases[i].code, e2e_str(line, "status"), e2e_str(line, "error"));
@@ -171,7 +165,7 @@ Test(e2e_cgi, retry_after_is_honoured_and_capped)
     e2e_run r;
     E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--param", "HTTP_X_AFTER=1",
                "--attempts", "2", "--retry-initial-ms", "1", "--retry-max-ms", "30000",
-               sample("order-created.json"));
+               e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75);
     json_t *line = e2e_line(&r, 0);
     cr_assert_eq(e2e_int(line, "attempts"), 2);
@@ -182,14 +176,15 @@ Test(e2e_cgi, retry_after_is_honoured_and_capped)
     double start = e2e_now();
     E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--param", "HTTP_X_AFTER=3600",
                "--attempts", "2", "--retry-initial-ms", "1", "--retry-max-ms", "100",
-               sample("order-created.json"));
+               e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75);
     cr_assert_eq(e2e_int(e2e_line(&r, 0), "attempts"), 2);
     cr_assert_lt(e2e_now() - start, E2E_RUN_SECONDS);
 }
 
 /* A program that does not answer in time is stopped, with the processes
- * it started (here a background sleep that keeps stdout open). */
+ * it started (here a background sleep that keeps stdout open). The 2 s
+ * timeout only has to outlast the shell starting its child. */
 Test(e2e_cgi, hanging_program_is_stopped_with_its_children)
 {
     const char *pidfile = e2e_path("child.pid");
@@ -202,13 +197,13 @@ Test(e2e_cgi, hanging_program_is_stopped_with_its_children)
                 pidfile),
         0755);
     e2e_run r;
-    E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--timeout", "300", "--attempts",
-               "1", sample("order-created.json"));
+    E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--timeout", "2000", "--attempts",
+               "1", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "failed");
     cr_assert_eq(e2e_int(line, "code"), 0);
-    cr_assert_not_null(strstr(e2e_str(line, "error"), "300 ms"), "error: %s",
+    cr_assert_not_null(strstr(e2e_str(line, "error"), "2000 ms"), "error: %s",
                        e2e_str(line, "error"));
 
     char *text = e2e_own(e2e_slurp(pidfile, NULL));

@@ -52,11 +52,6 @@ static e2e_proc *start_echo_at(const char *sock, int threads)
 
 static e2e_proc *start_echo(int threads) { return start_echo_at(echo_sock(), threads); }
 
-static const char *sample(const char *name)
-{
-    return e2e_fmt("%s/samples/%s", e2e_env("CEGATE_TEST_DATA"), name);
-}
-
 /* The params object and the body object of an echo answer. */
 static json_t *params_of(json_t *response)
 {
@@ -404,7 +399,7 @@ Test(e2e_echo, fastcgi_length_encoding_boundaries)
 Test(e2e_echo, s3_notification_passes_the_decoded_key)
 {
     e2e_proc *app = start_echo(1);
-    const char *input = sample("s3-object-created.json");
+    const char *input = e2e_sample("s3-object-created.json");
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), "--route-path", "/uploads/{subject}", input);
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
@@ -442,18 +437,7 @@ Test(e2e_echo, two_workers_deliver_two_hundred_events)
 {
     e2e_proc *app = start_echo(2);
     enum { N = 200 };
-    char *ndjson = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&ndjson, &size);
-    cr_assert_not_null(f);
-    for (int i = 0; i < N; i++)
-        fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"evt-%03d\",\"source\":\"/e2e\","
-                   "\"type\":\"e2e.many\",\"datacontenttype\":\"application/json\","
-                   "\"data\":{\"n\":%d}}\n",
-                i, i);
-    fclose(f);
-    e2e_own(ndjson);
-    const char *input = e2e_write("many.ndjson", ndjson, size, 0644);
+    const char *input = e2e_write_events("many.ndjson", N, "evt-", "n=");
 
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), "--workers", "2", input);
@@ -473,7 +457,7 @@ Test(e2e_echo, two_workers_deliver_two_hundred_events)
         cr_assert_str_eq(param(resp, "HTTP_CE_ID"), e2e_str(line, "id"));
         const char *text = json_string_value(
             json_object_get(json_object_get(resp, "body"), "text"));
-        cr_assert_str_eq(text, e2e_fmt("{\"n\":%d}", n));
+        cr_assert_str_eq(text, e2e_fmt("n=%d", n));
     }
     e2e_stop_clean(app);
 }
@@ -485,12 +469,12 @@ Test(e2e_echo, status_500_is_retried_then_failed)
     e2e_proc *app = start_echo(1);
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), "--param", "HTTP_X_ECHO_STATUS=500",
-               "--attempts", "3", "--retry-initial-ms", "10", sample("order-created.json"));
+               "--attempts", "3", "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
     cr_assert_eq(r.failed, 1);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "failed");
-    cr_assert_str_eq(e2e_str(line, "id"), "A234-1234-1234");
+    cr_assert_str_eq(e2e_str(line, "id"), E2E_ORDER_ID);
     cr_assert_eq(e2e_int(line, "attempts"), 3);
     cr_assert_eq(e2e_int(line, "code"), 500);
     cr_assert_not_null(strstr(e2e_str(line, "error"), "500"), "error: %s",
@@ -503,7 +487,7 @@ Test(e2e_echo, status_404_is_rejected_at_once)
     e2e_proc *app = start_echo(1);
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), "--param", "HTTP_X_ECHO_STATUS=404",
-               "--attempts", "3", "--retry-initial-ms", "10", sample("order-created.json"));
+               "--attempts", "3", "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
     cr_assert_eq(r.rejected, 1);
     json_t *line = e2e_line(&r, 0);
@@ -519,7 +503,7 @@ Test(e2e_echo, app_stderr_is_kept_with_a_failure)
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), "--param", "HTTP_X_ECHO_STATUS=422",
                "--param", "HTTP_X_ECHO_STDERR=order 1042 is not valid",
-               sample("order-created.json"));
+               e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "rejected");
@@ -535,7 +519,7 @@ Test(e2e_echo, a_hanging_app_times_out)
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), "--param", "HTTP_X_ECHO_SLEEP_MS=5000",
                "--timeout", "300", "--attempts", "2", "--retry-initial-ms", "10",
-               sample("order-created.json"));
+               e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "failed");
@@ -552,7 +536,7 @@ Test(e2e_echo, no_app_is_unavailable)
 {
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), "--attempts", "2", "--retry-initial-ms", "10",
-               sample("order-created.json"));
+               e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 69, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "failed");
@@ -583,7 +567,7 @@ Test(e2e_echo, app_that_dies_and_comes_back_gets_the_event)
     e2e_replay_start(&r, (const char *const[]){"--app", echo_app(), "--attempts", "1000",
                                                "--retry-initial-ms", "50",
                                                "--retry-max-ms", "200",
-                                               sample("order-created.json"), NULL});
+                                               e2e_sample("order-created.json"), NULL});
     /* The first attempt: take the request's first bytes and die. */
     struct pollfd pfd = {lfd, POLLIN, 0};
     int ready = 0;
@@ -612,7 +596,7 @@ Test(e2e_echo, app_that_dies_and_comes_back_gets_the_event)
     e2e_replay_finish(&r);
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
-    assert_delivered(line, "A234-1234-1234");
+    assert_delivered(line, E2E_ORDER_ID);
     cr_assert_gt(e2e_int(line, "attempts"), 1);
     json_t *resp = e2e_response_json(line);
     cr_assert_eq(json_integer_value(json_object_get(resp, "pid")), app->pid);
@@ -620,22 +604,6 @@ Test(e2e_echo, app_that_dies_and_comes_back_gets_the_event)
 }
 
 /* ---- other connection modes ---------------------------------------------------------- */
-
-static const char *write_ndjson(const char *name, int n)
-{
-    char *ndjson = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&ndjson, &size);
-    cr_assert_not_null(f);
-    for (int i = 0; i < n; i++)
-        fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"c-%d\",\"source\":\"/e2e\","
-                   "\"type\":\"e2e.conn\",\"datacontenttype\":\"text/plain\","
-                   "\"data\":\"n=%d\"}\n",
-                i, i);
-    fclose(f);
-    e2e_own(ndjson);
-    return e2e_write(name, ndjson, size, 0644);
-}
 
 static void assert_in_order(const e2e_run *r, int n)
 {
@@ -654,7 +622,7 @@ Test(e2e_echo, a_connection_per_request)
 {
     e2e_proc *app = start_echo(1);
     e2e_run r;
-    E2E_REPLAY(&r, "--app", echo_app(), "--no-keep-alive", write_ndjson("c.ndjson", 30));
+    E2E_REPLAY(&r, "--app", echo_app(), "--no-keep-alive", e2e_write_events("c.ndjson", 30, "c-", "n="));
     assert_in_order(&r, 30);
     e2e_stop_clean(app);
 }
@@ -664,9 +632,9 @@ Test(e2e_echo, loopback_tcp)
     const char *where = e2e_fmt("127.0.0.1:%d", e2e_free_loopback_port());
     e2e_proc *app = start_echo_at(where, 1);
     e2e_run r;
-    E2E_REPLAY(&r, "--app", where, write_ndjson("c.ndjson", 30));
+    E2E_REPLAY(&r, "--app", where, e2e_write_events("c.ndjson", 30, "c-", "n="));
     assert_in_order(&r, 30);
-    E2E_REPLAY(&r, "--app", where, "--no-keep-alive", write_ndjson("c.ndjson", 10));
+    E2E_REPLAY(&r, "--app", where, "--no-keep-alive", e2e_write_events("c.ndjson", 10, "c-", "n="));
     assert_in_order(&r, 10);
     e2e_stop_clean(app);
 }
@@ -691,7 +659,7 @@ Test(e2e_echo, reserved_param_names_are_refused_in_any_case)
         e2e_replay_start(&r, (const char *const[]){"--app", echo_app(), "--param",
                                                    e2e_fmt("%s=http://evil.example:3128",
                                                            names[i]),
-                                                   sample("order-created.json"), NULL});
+                                                   e2e_sample("order-created.json"), NULL});
         /* A refusal happens before any input is read: no summary line is
          * required then, so this run is checked by hand. */
         e2e_replay_wait(&r);
@@ -699,7 +667,7 @@ Test(e2e_echo, reserved_param_names_are_refused_in_any_case)
         char *out = e2e_own(e2e_slurp(r.out, NULL));
         char *err = e2e_own(e2e_slurp(r.err, NULL));
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 64,
-                  "--param %s=... was not refused (wait status %d); stdout: %s; "
+                  "--param %s=... was not refused (wait status %d); stdout: %.300s; "
                   "stderr: %s", names[i], status, out ? out : "", err ? err : "");
         cr_assert(out == NULL || out[0] == '\0', "output for a refused run: %s", out);
         cr_assert_not_null(strstr(err ? err : "", names[i]), "the error does not name %s: %s",
@@ -718,12 +686,12 @@ Test(e2e_echo, content_length_always_matches_the_body)
         e2e_run r;
         e2e_replay_start(&r, (const char *const[]){"--app", echo_app(), "--param",
                                                    e2e_fmt("CONTENT_LENGTH=%s", values[i]),
-                                                   sample("order-created.json"), NULL});
+                                                   e2e_sample("order-created.json"), NULL});
         if (e2e_replay_wait(&r) == 64)
             continue; /* refused: fine */
         e2e_replay_finish(&r);
         json_t *line = e2e_line(&r, 0);
-        assert_delivered(line, "A234-1234-1234");
+        assert_delivered(line, E2E_ORDER_ID);
         json_t *resp = e2e_response_json(line);
         json_int_t length = json_integer_value(json_object_get(json_object_get(resp, "body"),
                                                                "length"));

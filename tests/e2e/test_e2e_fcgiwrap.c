@@ -45,20 +45,13 @@ static void stop_fcgiwrap(wrap *w)
     cr_assert_geq(e2e_stop(w->proc), 0, "fcgiwrap did not stop on SIGTERM");
 }
 
-static const char *sample(const char *name)
-{
-    return e2e_fmt("%s/samples/%s", e2e_env("CEGATE_TEST_DATA"), name);
-}
-
-static const char ORDER_BODY[] = "{\"order\":1042,\"total\":\"19.90\",\"currency\":\"EUR\"}";
-
 Test(e2e_fcgiwrap, shell_cgi_gets_the_event)
 {
     wrap w;
     start_fcgiwrap(&w, "1");
     e2e_run r;
     E2E_REPLAY(&r, "--app", w.app, "--script", w.script, "--route-path",
-               "/orders/{subject}", sample("order-created.json"));
+               "/orders/{subject}", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "delivered");
@@ -71,10 +64,10 @@ Test(e2e_fcgiwrap, shell_cgi_gets_the_event)
      * fcgiwrap (its PATH, FCGI_ROLE) and the shell (PWD) add. */
     e2e_params want;
     e2e_standard_params(&want, "POST", "/orders/orders%2F1042", "application/json",
-                        strlen(ORDER_BODY));
+                        strlen(E2E_ORDER_BODY));
     e2e_script_params(&want, w.script, "/orders/orders%2F1042");
     e2e_params_add(&want, "HTTP_CE_SPECVERSION", "1.0");
-    e2e_params_add(&want, "HTTP_CE_ID", "A234-1234-1234");
+    e2e_params_add(&want, "HTTP_CE_ID", E2E_ORDER_ID);
     e2e_params_add(&want, "HTTP_CE_SOURCE", "https://shop.example.com/orders");
     e2e_params_add(&want, "HTTP_CE_TYPE", "com.example.order.created");
     e2e_params_add(&want, "HTTP_CE_SUBJECT", "orders/1042");
@@ -82,7 +75,7 @@ Test(e2e_fcgiwrap, shell_cgi_gets_the_event)
     e2e_params_add(&want, "HTTP_CE_TENANT", "acme");
     const char *ignore[] = {"PWD", "PATH", "FCGI_ROLE", NULL};
     e2e_assert_params_exact(env, &want, ignore);
-    cr_assert_str_eq(body, ORDER_BODY);
+    cr_assert_str_eq(body, E2E_ORDER_BODY);
     stop_fcgiwrap(&w);
 }
 
@@ -90,7 +83,7 @@ Test(e2e_fcgiwrap, structured_mode_body)
 {
     wrap w;
     start_fcgiwrap(&w, "1");
-    const char *input = sample("order-created.json");
+    const char *input = e2e_sample("order-created.json");
     e2e_run r;
     E2E_REPLAY(&r, "--app", w.app, "--script", w.script, "--mode", "structured", input);
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
@@ -110,18 +103,7 @@ Test(e2e_fcgiwrap, two_prefork_workers)
     wrap w;
     start_fcgiwrap(&w, "2");
     enum { N = 20 };
-    char *ndjson = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&ndjson, &size);
-    cr_assert_not_null(f);
-    for (int i = 0; i < N; i++)
-        fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"w-%d\",\"source\":\"/e2e\","
-                   "\"type\":\"e2e.wrap\",\"datacontenttype\":\"text/plain\","
-                   "\"data\":\"payload %d\"}\n",
-                i, i);
-    fclose(f);
-    e2e_own(ndjson);
-    const char *input = e2e_write("many.ndjson", ndjson, size, 0644);
+    const char *input = e2e_write_events("many.ndjson", N, "w-", "payload ");
     e2e_run r;
     E2E_REPLAY(&r, "--app", w.app, "--script", w.script, "--workers", "2", input);
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);

@@ -115,18 +115,7 @@ Test(e2e_perl, keeps_serving_a_kept_connection)
     perl_app p;
     start_perl(&p);
     enum { N = 25 };
-    char *ndjson = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&ndjson, &size);
-    cr_assert_not_null(f);
-    for (int i = 0; i < N; i++)
-        fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"p-%d\",\"source\":\"/e2e\","
-                   "\"type\":\"e2e.perl\",\"datacontenttype\":\"text/plain\","
-                   "\"data\":\"n=%d\"}\n",
-                i, i);
-    fclose(f);
-    e2e_own(ndjson);
-    const char *input = e2e_write("many.ndjson", ndjson, size, 0644);
+    const char *input = e2e_write_events("many.ndjson", N, "p-", "n=");
     e2e_run r;
     E2E_REPLAY(&r, "--app", p.app, input);
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);

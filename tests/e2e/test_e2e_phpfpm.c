@@ -27,8 +27,6 @@ static const char DUMP_PHP[] =
     "                 JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE |\n"
     "                 JSON_INVALID_UTF8_SUBSTITUTE);\n";
 
-static const char ORDER_BODY[] = "{\"order\":1042,\"total\":\"19.90\",\"currency\":\"EUR\"}";
-
 static const char *find_php_fpm(void)
 {
     glob_t g;
@@ -94,11 +92,6 @@ static void stop_php(php *p)
                   log ? log : "");
 }
 
-static const char *sample(const char *name)
-{
-    return e2e_fmt("%s/samples/%s", e2e_env("CEGATE_TEST_DATA"), name);
-}
-
 static const char *server(json_t *resp, const char *name)
 {
     const char *v = json_string_value(json_object_get(json_object_get(resp, "server"), name));
@@ -112,7 +105,7 @@ Test(e2e_phpfpm, binary_mode)
     start_php(&p, NULL);
     e2e_run r;
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--route-path", "/orders/{id}",
-               sample("order-created.json"));
+               e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
     cr_assert_eq(r.delivered, 1);
     json_t *line = e2e_line(&r, 0);
@@ -125,15 +118,15 @@ Test(e2e_phpfpm, binary_mode)
     cr_assert_str_eq(server(resp, "PATH_INFO"), "/orders/A234-1234-1234");
     cr_assert_str_eq(server(resp, "REQUEST_URI"), "/orders/A234-1234-1234");
     cr_assert_str_eq(server(resp, "QUERY_STRING"), "");
-    cr_assert_str_eq(server(resp, "HTTP_CE_ID"), "A234-1234-1234");
+    cr_assert_str_eq(server(resp, "HTTP_CE_ID"), E2E_ORDER_ID);
     cr_assert_str_eq(server(resp, "HTTP_CE_TYPE"), "com.example.order.created");
     cr_assert_str_eq(server(resp, "HTTP_CE_SOURCE"), "https://shop.example.com/orders");
     cr_assert_str_eq(server(resp, "HTTP_CE_SUBJECT"), "orders/1042");
     cr_assert_str_eq(server(resp, "HTTP_CE_TENANT"), "acme");
     cr_assert_str_eq(server(resp, "CONTENT_TYPE"), "application/json");
-    cr_assert_str_eq(server(resp, "CONTENT_LENGTH"), e2e_fmt("%zu", strlen(ORDER_BODY)));
+    cr_assert_str_eq(server(resp, "CONTENT_LENGTH"), e2e_fmt("%zu", strlen(E2E_ORDER_BODY)));
     cr_assert_null(json_object_get(json_object_get(resp, "server"), "HTTP_PROXY"));
-    cr_assert_str_eq(e2e_str(resp, "body"), ORDER_BODY);
+    cr_assert_str_eq(e2e_str(resp, "body"), E2E_ORDER_BODY);
     stop_php(&p);
 }
 
@@ -141,7 +134,7 @@ Test(e2e_phpfpm, structured_mode)
 {
     php p;
     start_php(&p, NULL);
-    const char *input = sample("order-created.json");
+    const char *input = e2e_sample("order-created.json");
     e2e_run r;
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--mode", "structured", input);
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
@@ -169,18 +162,7 @@ Test(e2e_phpfpm, two_children_two_workers)
     php p;
     start_php(&p, NULL);
     enum { N = 40 };
-    char *ndjson = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&ndjson, &size);
-    cr_assert_not_null(f);
-    for (int i = 0; i < N; i++)
-        fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"php-%d\",\"source\":\"/e2e\","
-                   "\"type\":\"e2e.php\",\"datacontenttype\":\"text/plain\","
-                   "\"data\":\"body %d\"}\n",
-                i, i);
-    fclose(f);
-    e2e_own(ndjson);
-    const char *input = e2e_write("many.ndjson", ndjson, size, 0644);
+    const char *input = e2e_write_events("many.ndjson", N, "php-", "body ");
     e2e_run r;
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--workers", "2", input);
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
@@ -190,7 +172,7 @@ Test(e2e_phpfpm, two_children_two_workers)
         json_t *resp = e2e_response_json(line);
         const char *id = e2e_str(line, "id");
         cr_assert_str_eq(server(resp, "HTTP_CE_ID"), id);
-        cr_assert_str_eq(e2e_str(resp, "body"), e2e_fmt("body %s", id + 4));
+        cr_assert_str_eq(e2e_str(resp, "body"), e2e_fmt("body %s", id + strlen("php-")));
     }
     stop_php(&p);
 }
@@ -201,7 +183,7 @@ Test(e2e_phpfpm, status_codes_from_php)
     start_php(&p, NULL);
     e2e_run r;
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--param", "HTTP_X_STATUS=503",
-               "--attempts", "2", "--retry-initial-ms", "10", sample("order-created.json"));
+               "--attempts", "2", "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "failed");
@@ -209,7 +191,7 @@ Test(e2e_phpfpm, status_codes_from_php)
     cr_assert_eq(e2e_int(line, "attempts"), 2);
 
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--param", "HTTP_X_STATUS=409",
-               "--attempts", "2", "--retry-initial-ms", "10", sample("order-created.json"));
+               "--attempts", "2", "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
     line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "rejected");
@@ -226,7 +208,7 @@ Test(e2e_phpfpm, unknown_script_is_rejected)
     start_php(&p, NULL);
     e2e_run r;
     E2E_REPLAY(&r, "--app", p.app, "--script", e2e_path("missing.php"),
-               "--attempts", "3", "--retry-initial-ms", "10", sample("order-created.json"));
+               "--attempts", "3", "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
     cr_assert_str_eq(e2e_str(line, "status"), "rejected");
@@ -243,18 +225,7 @@ Test(e2e_phpfpm, recycled_children_do_not_cost_attempts)
     php p;
     start_php(&p, "pm.max_requests = 1\n");
     enum { N = 12 };
-    char *ndjson = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&ndjson, &size);
-    cr_assert_not_null(f);
-    for (int i = 0; i < N; i++)
-        fprintf(f, "{\"specversion\":\"1.0\",\"id\":\"r-%d\",\"source\":\"/e2e\","
-                   "\"type\":\"e2e.php\",\"datacontenttype\":\"text/plain\","
-                   "\"data\":\"body %d\"}\n",
-                i, i);
-    fclose(f);
-    e2e_own(ndjson);
-    const char *input = e2e_write("recycled.ndjson", ndjson, size, 0644);
+    const char *input = e2e_write_events("recycled.ndjson", N, "r-", "body ");
     e2e_run r;
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--attempts", "1", input);
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);

@@ -1496,6 +1496,52 @@ Test(pool, missing_socket_and_refused_connection, .timeout = 60)
     free_request(req);
 }
 
+Test(pool, connect_timeout_when_the_listen_queue_is_full, .timeout = 60)
+{
+    /* A unix socket whose backlog is full (nobody accepts): a non-blocking
+     * connect says EAGAIN until connect_timeout_ms. */
+    char dir[] = "/tmp/cegate-fcgi-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[128], address[192];
+    snprintf(path, sizeof path, "%s/full.sock", dir);
+    snprintf(address, sizeof address, "unix:%s", path);
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    strcpy(sa.sun_path, path);
+    cr_assert_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    cr_assert_eq(listen(lfd, 0), 0);
+    int fillers[4], nfill = 0;
+    for (; nfill < 4; nfill++) {
+        fillers[nfill] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        if (connect(fillers[nfill], (struct sockaddr *)&sa, sizeof sa) < 0) {
+            close(fillers[nfill]);
+            break;
+        }
+    }
+    cr_assert_lt(nfill, 4, "the listen queue never filled");
+    fcgi_config cfg;
+    fcgi_config_default(&cfg, address);
+    cfg.connect_timeout_ms = 200;
+    fcgi_pool *pool = fcgi_pool_new(&cfg, NULL);
+    upstream_request *req = simple_request("x");
+    cegate_error err;
+    double t0 = now_ms();
+    cr_assert_eq(do_request(pool, req, &err, NULL), -1);
+    double took = now_ms() - t0;
+    cr_assert_eq(err.code, CEGATE_ERR_TIMEOUT, "%s: %s",
+                 cegate_error_code_name(err.code), err.text);
+    cr_assert_str_eq(err.path, "address");
+    cr_assert_geq(took, 190, "%.0f ms", took);
+    cr_assert_lt(took, 10000, "%.0f ms", took);
+    fcgi_pool_free(pool);
+    free_request(req);
+    for (int i = 0; i < nfill; i++)
+        close(fillers[i]);
+    close(lfd);
+    unlink(path);
+    rmdir(dir);
+}
+
 Test(pool, overloaded_app, .timeout = 60)
 {
     server *s = server_start(SERVE_OVERLOADED);
