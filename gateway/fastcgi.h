@@ -47,10 +47,14 @@ typedef struct fcgi_response_parser {
 
 void fcgi_response_parser_init(fcgi_response_parser *p, upstream_response *resp);
 void fcgi_response_parser_free(fcgi_response_parser *p);
-/* Returns 0, or -1 with CEGATE_ERR_PROTOCOL naming the field ("record
- * type", "request id", "protocolStatus") or CEGATE_ERR_UNAVAILABLE for
- * END_REQUEST protocolStatus OVERLOADED / CANT_MPX_CONN. Bytes after
- * END_REQUEST are an error too (we never pipeline). */
+/* Returns 0, or -1 with CEGATE_ERR_PROTOCOL naming the field ("version",
+ * "record type", "request id", "contentLength", "protocolStatus"; or the
+ * CGI parser's "Status", "header", "headers") or CEGATE_ERR_UNAVAILABLE for
+ * END_REQUEST protocolStatus OVERLOADED / CANT_MPX_CONN, or CEGATE_ERR_LIMIT
+ * naming "body". Bytes after END_REQUEST are an error too, naming
+ * "END_REQUEST" (we never pipeline). At END_REQUEST with protocolStatus 0
+ * the CGI response must be complete. STDERR beyond resp->log's maximum is
+ * dropped, never an error. */
 int fcgi_response_parser_feed(fcgi_response_parser *p, const char *bytes,
                               size_t n, cegate_error *err);
 

@@ -39,6 +39,7 @@ static void append(char **buf, size_t *len, size_t *cap, const char *s, size_t n
     (*buf)[*len] = '\0';
 }
 
+__attribute__((format(printf, 4, 5)))
 static void appendf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
 {
     va_list ap;
