@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "cli/cli.h"
+#include "core/text.h"
 
 #define COMMAND "normalize"
 #define MAX_HEADERS 256
@@ -71,32 +72,34 @@ static int parse_header(char *arg, cegate_header *out)
 }
 
 /* Print the events as an indented JSON array: encode once in the JSON
- * format, then let jansson lay it out. */
+ * format, then lay that out (with cegate's own writer, which keeps reals
+ * as short as they came). */
 static int print_events(const cegate_event_list *events)
 {
     cegate_options options;
     cegate_options_init(&options);
-    cegate_buffer out;
+    cegate_buffer out, pretty;
     cegate_buffer_init(&out, options.limits.max_output_bytes);
+    cegate_buffer_init(&pretty, options.limits.max_output_bytes * 2);
     cegate_error err;
     cegate_error_clear(&err);
-    if (cegate_json_encode_batch(events->events, events->count, &out, &err) < 0) {
+    json_t *tree = NULL;
+    int rc = 0;
+    if (cegate_json_encode_batch(events->events, events->count, &out, &err) < 0 ||
+        (tree = cegate_json_parse(out.data, out.length, &options.limits,
+                                  &err)) == NULL ||
+        ce_append_json_indented(&pretty, tree, 2, &err) < 0 ||
+        cegate_buffer_append_byte(&pretty, '\n', "output", &err) < 0) {
         cli_report(COMMAND, NULL, &err);
-        cegate_buffer_free(&out);
-        return err.code == CEGATE_ERR_NOMEM ? EX_OSERR : EX_DATAERR;
-    }
-    json_t *tree = json_loadb(out.data, out.length, 0, NULL);
-    cegate_buffer_free(&out);
-    if (tree == NULL) {
-        cli_error(COMMAND, "out of memory laying out the output");
-        return EX_OSERR;
-    }
-    int rc = json_dumpf(tree, stdout, JSON_INDENT(2)) == 0 ? 0 : EX_IOERR;
-    json_decref(tree);
-    if (rc == 0 && (fputc('\n', stdout) == EOF || fflush(stdout) != 0))
-        rc = EX_IOERR;
-    if (rc != 0)
+        rc = err.code == CEGATE_ERR_NOMEM ? EX_OSERR : EX_DATAERR;
+    } else if (fwrite(pretty.data, 1, pretty.length, stdout) != pretty.length ||
+               fflush(stdout) != 0) {
         cli_error(COMMAND, "writing standard output failed");
+        rc = EX_IOERR;
+    }
+    json_decref(tree);
+    cegate_buffer_free(&out);
+    cegate_buffer_free(&pretty);
     return rc;
 }
 

@@ -521,16 +521,8 @@ static int encode_binary(const cegate_event *ev, cegate_http_message *msg,
     switch (cegate_event_data_kind(ev)) {
     case CEGATE_DATA_NONE:
         return 0;
-    case CEGATE_DATA_JSON: {
-        char *text = json_dumps(cegate_event_data_json(ev),
-                                JSON_COMPACT | JSON_ENCODE_ANY);
-        if (text == NULL)
-            return cegate_error_set(err, CEGATE_ERR_NOMEM, "data",
-                                    "could not serialize the JSON data"), -1;
-        int rc = cegate_buffer_append_str(&msg->body, text, "body", err);
-        cegate_free(text);
-        return rc;
-    }
+    case CEGATE_DATA_JSON:
+        return ce_append_json_value(&msg->body, cegate_event_data_json(ev), err);
     default:
         bytes = cegate_event_data_bytes(ev, &n);
         return cegate_buffer_append(&msg->body, bytes, n, "body", err);

@@ -444,17 +444,6 @@ static int append_value(cegate_buffer *out, const cegate_value *v,
     }
 }
 
-struct dump_target {
-    cegate_buffer *out;
-    cegate_error *err;
-};
-
-static int dump_callback(const char *bytes, size_t size, void *data)
-{
-    struct dump_target *t = data;
-    return cegate_buffer_append(t->out, bytes, size, "output", t->err);
-}
-
 static int append_data(cegate_buffer *out, const cegate_event *ev,
                        cegate_error *err)
 {
@@ -463,20 +452,10 @@ static int append_data(cegate_buffer *out, const cegate_event *ev,
     switch (cegate_event_data_kind(ev)) {
     case CEGATE_DATA_NONE:
         return 0;
-    case CEGATE_DATA_JSON: {
+    case CEGATE_DATA_JSON:
         if (append_member_name(out, "data", err) < 0)
             return -1;
-        struct dump_target t = {out, err};
-        size_t before = out->length;
-        if (json_dump_callback(cegate_event_data_json(ev), dump_callback, &t,
-                               JSON_COMPACT | JSON_ENCODE_ANY) != 0) {
-            if (out->length >= before)
-                cegate_error_set(err, CEGATE_ERR_NOMEM, "data",
-                                 "could not serialize the JSON data");
-            return -1;
-        }
-        return 0;
-    }
+        return ce_append_json_value(out, cegate_event_data_json(ev), err);
     case CEGATE_DATA_TEXT:
         bytes = cegate_event_data_bytes(ev, &n);
         if (append_member_name(out, "data", err) < 0)

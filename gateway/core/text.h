@@ -54,6 +54,13 @@ int ce_base64_decode(const char *s, size_t n, cegate_buffer *out,
 int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
                           cegate_error *err);
 
+/* Append a JSON value, compact, keys in order, reals in the fewest digits
+ * that read back as the same double (json_write.c). */
+int ce_append_json_value(cegate_buffer *out, const json_t *v, cegate_error *err);
+/* The same, laid out for people: `indent` spaces a level. */
+int ce_append_json_indented(cegate_buffer *out, const json_t *v, int indent,
+                            cegate_error *err);
+
 /* cegate_json_parse with an explicit depth limit (error messages still
  * name limits->max_depth), and `batch` saying whether a top-level array is
  * a batch (whose own level does not count) or a value: an HTTP body that

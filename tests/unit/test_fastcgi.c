@@ -195,8 +195,9 @@ static void clean_leftovers(void)
             while ((e = readdir(d)) != NULL) {
                 if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                     continue;
-                char path[512];
-                snprintf(path, sizeof path, "%s/%s", leftover_dirs[i], e->d_name);
+                char path[64 + 256 + 2];
+                snprintf(path, sizeof path, "%.63s/%.256s", leftover_dirs[i],
+                         e->d_name);
                 unlink(path);
             }
             closedir(d);
