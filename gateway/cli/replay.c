@@ -245,26 +245,27 @@ static void *worker(void *arg)
         }
         cegate_event *ev = p->q.items[p->q.head];
         p->q.head = (p->q.head + 1) % QUEUE_SIZE;
-        p->q.count--;
-        pthread_cond_signal(&p->q.not_full);
+        /* Wake the reader only when it may be waiting: the queue was full. */
+        if (p->q.count-- == QUEUE_SIZE)
+            pthread_cond_signal(&p->q.not_full);
         pthread_mutex_unlock(&p->q.lock);
         deliver_one(p->run, ev);
     }
 }
 
-/* Hand an event over: inline with one worker, else through the queue. */
+/* Hand an event to the workers. Even with one worker the reader runs in
+ * its own thread: it reads and normalizes the next events while the
+ * worker waits for the app's answer. */
 static void submit(pool *p, cegate_event *ev)
 {
-    if (p->thread_count == 0) {
-        deliver_one(p->run, ev);
-        return;
-    }
     pthread_mutex_lock(&p->q.lock);
     while (p->q.count == QUEUE_SIZE)
         pthread_cond_wait(&p->q.not_full, &p->q.lock);
     p->q.items[(p->q.head + p->q.count) % QUEUE_SIZE] = ev;
-    p->q.count++;
-    pthread_cond_signal(&p->q.not_empty);
+    /* Wake a worker only when they may all be waiting: it was empty, or
+     * when more work piles up than one worker is taking. */
+    if (p->q.count++ == 0 || p->q.count == QUEUE_SIZE / 2)
+        pthread_cond_broadcast(&p->q.not_empty);
     pthread_mutex_unlock(&p->q.lock);
 }
 
@@ -275,8 +276,8 @@ static int pool_start(pool *p, run *r, size_t workers)
     pthread_mutex_init(&p->q.lock, NULL);
     pthread_cond_init(&p->q.not_empty, NULL);
     pthread_cond_init(&p->q.not_full, NULL);
-    if (workers <= 1)
-        return 0;
+    if (workers < 1)
+        workers = 1;
     p->threads = calloc(workers, sizeof *p->threads);
     if (p->threads == NULL)
         return -1;
