@@ -37,10 +37,9 @@
 #include <time.h>
 #include <unistd.h>
 
-/* libfcgi-dev's record structs and constants. Spelled this way because
- * -I$(top_srcdir)/gateway makes <fastcgi.h> find gateway/fastcgi.h first;
- * every system include directory D ends in "include", so D/../include is D. */
-#include <../include/fastcgi.h>
+/* libfcgi-dev's record structs and constants (the gateway's own headers
+ * are found through -iquote only, so this is libfcgi's). */
+#include <fastcgi.h>
 #ifndef FCGI_VERSION_1
 #error "the libfcgi-dev <fastcgi.h> was not found (install libfcgi-dev)"
 #endif

@@ -34,8 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* libfcgi-dev's header (<fastcgi.h> would find gateway/fastcgi.h). */
-#include <../include/fastcgi.h>
+/* libfcgi-dev's header (the gateway's are found through -iquote only). */
+#include <fastcgi.h>
 
 #include "fastcgi.h"
 
