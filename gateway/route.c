@@ -137,11 +137,17 @@ int route_add_param(route *r, const char *name, const char *value,
     if (!is_meta_variable_name(name))
         return cegate_error_set(err, CEGATE_ERR_NAME, name,
                                 "a CGI parameter name is [A-Za-z0-9_]+"), -1;
-    /* httpoxy: an app may take HTTP_PROXY for its outgoing proxy. */
-    if (strcmp(name, "HTTP_PROXY") == 0 || strncmp(name, "HTTP_CE_", 8) == 0)
+    /* httpoxy: an app may take HTTP_PROXY (or, in a CGI environment,
+     * http_proxy) for its outgoing proxy; HTTP_CE_* carry the event and
+     * CONTENT_LENGTH is the body's. Environments are case-sensitive but
+     * programs are not consistent about it, so any case is refused. */
+    if (ce_ascii_casecmp_n(name, "HTTP_PROXY", 11) == 0 ||
+        ce_ascii_casecmp_n(name, "CONTENT_LENGTH", 15) == 0 ||
+        (strlen(name) >= 8 && ce_ascii_casecmp_n(name, "HTTP_CE_", 8) == 0))
         return cegate_error_set(err, CEGATE_ERR_NAME, name,
-                                "reserved: HTTP_PROXY is never sent and "
-                                "HTTP_CE_* carry the event"), -1;
+                                "reserved: HTTP_PROXY is never sent, HTTP_CE_* "
+                                "carry the event and CONTENT_LENGTH is the "
+                                "body's"), -1;
     if (strpbrk(value, "\r\n") != NULL)
         return cegate_error_set(err, CEGATE_ERR_VALUE, name,
                                 "a parameter value may not contain CR or LF"),
@@ -208,14 +214,18 @@ static int expand(const char *t, const cegate_event *ev, cegate_buffer *out,
                                     "the route's path template needs this "
                                     "attribute"), -1;
         /* Everything but RFC 3986 unreserved characters is encoded, so a
-         * value can add no delimiter; a value of only dots could still
-         * form a "." or ".." segment, so its dots are encoded too. */
-        int only_dots = value[strspn(value, ".")] == '\0';
+         * value can add no delimiter. A value of only dots is refused: even
+         * encoded (%2E%2E), an app or proxy that normalizes the path would
+         * read it as a dot segment. */
+        if (value[strspn(value, ".")] == '\0' && value[0] != '\0')
+            return cegate_error_set(err, CEGATE_ERR_VALUE, name,
+                                    "a value of only dots cannot be put in "
+                                    "the path"), -1;
         for (const char *p = value; *p; p++) {
             unsigned char c = (unsigned char)*p;
             int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                         (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                        c == '~' || (c == '.' && !only_dots);
+                        c == '~' || c == '.';
             char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
             if (plain ? cegate_buffer_append_byte(out, (char)c, "path", err)
                       : cegate_buffer_append(out, esc, 3, "path", err))

@@ -612,6 +612,34 @@ json_t *e2e_line(const e2e_run *r, size_t i)
     return line;
 }
 
+json_t *e2e_line_for(const e2e_run *r, const char *id)
+{
+    json_t *found = NULL, *line;
+    size_t i;
+    json_array_foreach(r->lines, i, line)
+        if (strcmp(e2e_str(line, "id"), id) == 0) {
+            cr_assert_null(found, "two output lines for event %s", id);
+            found = line;
+        }
+    cr_assert_not_null(found, "no output line for event %s; stdout:\n%.3000s", id,
+                       r->stdout_text);
+    return found;
+}
+
+json_t *e2e_line_for_input(const e2e_run *r, size_t number)
+{
+    json_t *found = NULL, *line;
+    size_t i;
+    json_array_foreach(r->lines, i, line)
+        if (json_integer_value(json_object_get(line, "line")) == (json_int_t)number) {
+            cr_assert_null(found, "two output lines for input line %zu", number);
+            found = line;
+        }
+    cr_assert_not_null(found, "no output line for input line %zu; stdout:\n%.3000s",
+                       number, r->stdout_text);
+    return found;
+}
+
 const char *e2e_str(json_t *obj, const char *key)
 {
     const char *s = json_string_value(json_object_get(obj, key));

@@ -150,6 +150,12 @@ void e2e_replay_finish(e2e_run *r);
 
 /* Line i (borrowed), asserting it exists. */
 json_t *e2e_line(const e2e_run *r, size_t i);
+/* The one line (borrowed) for the event with this id, or for the input
+ * line (NDJSON) with this number that produced no event. Lines come in the
+ * order outcomes are known, which need not be the input's: an input that
+ * does not normalize is reported at once, ahead of events still queued. */
+json_t *e2e_line_for(const e2e_run *r, const char *id);
+json_t *e2e_line_for_input(const e2e_run *r, size_t number);
 /* A string member of a line ("" if absent, for assertion messages). */
 const char *e2e_str(json_t *obj, const char *key);
 json_int_t e2e_int(json_t *obj, const char *key);

@@ -184,14 +184,17 @@ Test(e2e_echo, route_path_with_hostile_subjects)
     e2e_proc *app = start_echo(1);
     static const struct {
         const char *json_subject; /* as written in the JSON input */
-        const char *uri;          /* expected REQUEST_URI, NULL: invalid */
+        const char *uri;          /* expected REQUEST_URI, NULL: invalid
+                                     input, "": an event the route refuses */
     } cases[] = {
         {"../../etc/passwd", "/uploads/..%2F..%2Fetc%2Fpasswd"},
         {"a?b=c&d", "/uploads/a%3Fb%3Dc%26d"},
         {"x#y", "/uploads/x%23y"},
         {"CR\\r\\nLF", NULL}, /* a JSON-escaped CR LF: the core refuses it */
-        {"..", "/uploads/%2E%2E"},
-        {".", "/uploads/%2E"},
+        /* Only dots: even encoded, a normalizing proxy or app would read
+         * a dot segment, so the route refuses them. */
+        {"..", ""},
+        {".", ""},
         {"%2e%2e", "/uploads/%252e%252e"},
         {"/", "/uploads/%2F"},
         {NULL, NULL}, /* no subject: the template cannot be filled */
@@ -215,13 +218,15 @@ Test(e2e_echo, route_path_with_hostile_subjects)
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), "--route-path", "/uploads/{subject}", input);
     cr_assert_eq(r.total, n, "stderr: %s", r.stderr_text);
-    cr_assert_eq(r.invalid, 2);
-    cr_assert_eq(r.delivered, n - 2);
+    cr_assert_eq(r.invalid, 4);
+    cr_assert_eq(r.delivered, n - 4);
     cr_assert_eq(r.exit_code, 65, "an invalid event makes exit 65; stderr: %s",
                  r.stderr_text);
     for (size_t i = 0; i < n; i++) {
-        json_t *line = e2e_line(&r, i); /* one worker: input order */
-        if (cases[i].json_subject == NULL) {
+        json_t *line;
+        if (cases[i].json_subject == NULL ||
+            (cases[i].uri != NULL && cases[i].uri[0] == '\0')) {
+            line = e2e_line_for(&r, e2e_fmt("h%zu", i + 1));
             /* A valid event the route cannot take: invalid, named. */
             cr_assert_str_eq(e2e_str(line, "status"), "invalid", "case %zu", i);
             cr_assert_str_eq(e2e_str(line, "id"), e2e_fmt("h%zu", i + 1));
@@ -231,14 +236,15 @@ Test(e2e_echo, route_path_with_hostile_subjects)
             continue;
         }
         if (cases[i].uri == NULL) {
+            line = e2e_line_for_input(&r, i + 1); /* no event: no id */
             cr_assert_str_eq(e2e_str(line, "status"), "invalid", "case %zu", i);
-            cr_assert_eq(e2e_int(line, "line"), (json_int_t)(i + 1));
             cr_assert_eq(e2e_int(line, "attempts"), 0, "never sent to the app");
             cr_assert_null(json_object_get(line, "response"));
             cr_assert_not_null(strstr(e2e_str(line, "error"), "subject"),
                                "error: %s", e2e_str(line, "error"));
             continue;
         }
+        line = e2e_line_for(&r, e2e_fmt("h%zu", i + 1));
         assert_delivered(line, e2e_fmt("h%zu", i + 1));
         json_t *resp = e2e_response_json(line);
         const char *uri = param(resp, "REQUEST_URI");
@@ -372,7 +378,7 @@ Test(e2e_echo, fastcgi_length_encoding_boundaries)
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
     cr_assert_eq(r.delivered, 2);
 
-    json_t *resp = e2e_response_json(e2e_line(&r, 0));
+    json_t *resp = e2e_response_json(e2e_line_for(&r, "len-1"));
     cr_assert_str_eq(param(resp, "HTTP_CE_ID"), "len-1");
     cr_assert_str_eq(param(resp, "HTTP_CE_A127"), values[0]);
     cr_assert_eq(strlen(param(resp, "HTTP_CE_A127")), 127);
@@ -382,7 +388,7 @@ Test(e2e_echo, fastcgi_length_encoding_boundaries)
     cr_assert_str_eq(param(resp, "CONTENT_LENGTH"), "2");
     assert_body(resp, "ok", 2);
 
-    resp = e2e_response_json(e2e_line(&r, 1));
+    resp = e2e_response_json(e2e_line_for(&r, "len-2"));
     cr_assert_str_eq(param(resp, "HTTP_CE_ID"), "len-2");
     for (int i = 0; i < 5; i++)
         cr_assert_str_eq(param(resp, e2e_fmt("HTTP_CE_B%d", i + 1)), values[3 + i],
@@ -605,12 +611,12 @@ Test(e2e_echo, app_that_dies_and_comes_back_gets_the_event)
 
 /* ---- other connection modes ---------------------------------------------------------- */
 
-static void assert_in_order(const e2e_run *r, int n)
+static void assert_all_delivered(const e2e_run *r, int n)
 {
     cr_assert_eq(r->exit_code, 0, "stderr: %s", r->stderr_text);
     cr_assert_eq(r->delivered, (size_t)n);
     for (int i = 0; i < n; i++) {
-        json_t *line = e2e_line(r, (size_t)i);
+        json_t *line = e2e_line_for(r, e2e_fmt("c-%d", i));
         assert_delivered(line, e2e_fmt("c-%d", i));
         json_t *resp = e2e_response_json(line);
         cr_assert_str_eq(param(resp, "HTTP_CE_ID"), e2e_fmt("c-%d", i));
@@ -623,7 +629,7 @@ Test(e2e_echo, a_connection_per_request)
     e2e_proc *app = start_echo(1);
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), "--no-keep-alive", e2e_write_events("c.ndjson", 30, "c-", "n="));
-    assert_in_order(&r, 30);
+    assert_all_delivered(&r, 30);
     e2e_stop_clean(app);
 }
 
@@ -633,9 +639,9 @@ Test(e2e_echo, loopback_tcp)
     e2e_proc *app = start_echo_at(where, 1);
     e2e_run r;
     E2E_REPLAY(&r, "--app", where, e2e_write_events("c.ndjson", 30, "c-", "n="));
-    assert_in_order(&r, 30);
+    assert_all_delivered(&r, 30);
     E2E_REPLAY(&r, "--app", where, "--no-keep-alive", e2e_write_events("c.ndjson", 10, "c-", "n="));
-    assert_in_order(&r, 10);
+    assert_all_delivered(&r, 10);
     e2e_stop_clean(app);
 }
 

@@ -121,7 +121,7 @@ Test(e2e_perl, keeps_serving_a_kept_connection)
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
     cr_assert_eq(r.delivered, N);
     for (size_t i = 0; i < N; i++) {
-        json_t *line = e2e_line(&r, i);
+        json_t *line = e2e_line_for(&r, e2e_fmt("p-%zu", i));
         const char *body;
         json_t *env = e2e_parse_env_dump(e2e_str(line, "response"), &body);
         cr_assert_str_eq(json_string_value(json_object_get(env, "HTTP_CE_ID")),

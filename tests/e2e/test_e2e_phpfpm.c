@@ -231,7 +231,7 @@ Test(e2e_phpfpm, recycled_children_do_not_cost_attempts)
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
     cr_assert_eq(r.delivered, N);
     for (size_t i = 0; i < N; i++) {
-        json_t *line = e2e_line(&r, i);
+        json_t *line = e2e_line_for(&r, e2e_fmt("r-%zu", i));
         cr_assert_eq(e2e_int(line, "attempts"), 1);
         json_t *resp = e2e_response_json(line);
         cr_assert_str_eq(server(resp, "HTTP_CE_ID"), e2e_fmt("r-%zu", i));
