@@ -242,7 +242,7 @@ static int record_event(const cegate_host *host, cegate_call *call,
     }
 
     char *type = NULL, *src = NULL, *id = NULL;
-    size_t type_n, src_n, id_n;
+    size_t type_n = 0, src_n = 0, id_n = 0;
     const char *id_path;
     type = join('.', TYPE_PREFIX, strlen(TYPE_PREFIX), name, name_n, NULL, 0,
                 &type_n);

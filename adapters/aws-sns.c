@@ -370,8 +370,8 @@ CEGATE_ADAPTER_EXPORT = {
     .abi_minor = CEGATE_ADAPTER_ABI_MINOR,
     .struct_size = sizeof(cegate_adapter_descriptor),
     .name = "aws-sns",
-    .description = "Amazon SNS messages (HTTP deliveries and Lambda records); "
-                   "a Notification's Message is re-dispatched",
+    .description = "Amazon SNS messages (HTTP and Lambda); a Notification's "
+                   "Message is re-dispatched",
     .probe = probe,
     .normalize = normalize,
 };
