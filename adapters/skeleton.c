@@ -51,11 +51,12 @@
  *   - Everything in `msg` (headers, body, json, path) is BORROWED for the
  *     duration of the call. Do not keep pointers to it after probe() or
  *     normalize() returns.
- *   - NEVER modify msg->json: not json_object_set(), not json_incref(), not
- *     json_decref(). The host parsed the body once and hands the same tree
- *     to every adapter's probe(); it frees it after the dispatch. To put a
- *     piece of it into an event, deep-copy it (json_deep_copy) - see
- *     normalize().
+ *   - NEVER modify msg->json: no json_object_set(), no json_decref() of a
+ *     reference you did not take. The host parsed the body once and hands
+ *     the same tree to every adapter's probe(); it drops its reference
+ *     after the dispatch. A piece of it can be an event's data as it is:
+ *     event_set_data_json() takes its own reference. Copy only what you
+ *     change - see normalize().
  *   - Strings returned by host->header() and host->option() are borrowed
  *     too; event setters copy what you give them.
  *   - An event from host->event_new() is yours until you hand it to
@@ -251,17 +252,9 @@ static cegate_adapter_result normalize(const cegate_host *host,
          host->event_set_string(ev, "subject", subject, subject_n, 0, err) < 0))
         goto fail;
 
-    /* The data is the inner object. It belongs to msg->json, which we may
-     * not modify (a json_incref would), so the event gets a deep copy. */
-    json_t *data = json_deep_copy(inner);
-    if (data == NULL) {
-        host->error_set(err, CEGATE_ERR_NOMEM, "skeleton",
-                        "out of memory copying the data");
-        goto fail;
-    }
-    int rc = host->event_set_data_json(ev, data, err); /* takes its own ref */
-    json_decref(data);                                 /* drop ours */
-    if (rc < 0)
+    /* The data is the inner object, as it is: the event takes its own
+     * reference to that part of msg->json (nothing modifies it). */
+    if (host->event_set_data_json(ev, (json_t *)inner, err) < 0)
         goto fail;
 
     /* 3. Hand it over. emit() validates the event (required attributes,

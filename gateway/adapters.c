@@ -442,9 +442,42 @@ static void host_log(cegate_call *call, cegate_log_level level, const char *fmt,
             call->entry->descriptor->name, names[level & 3], text);
 }
 
+/* What the JSON decoder would refuse must not come out of an adapter
+ * either: an emitted event always reads back from its JSON encoding. */
+static int check_limits(const cegate_event *ev, const cegate_limits *limits,
+                        cegate_error *err)
+{
+    size_t count = cegate_event_attribute_count(ev);
+    if (count > limits->max_attributes)
+        return cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
+                                "%zu attributes exceed max_attributes (%zu)",
+                                count, limits->max_attributes), -1;
+    for (size_t i = 0; i < count; i++) {
+        const cegate_value *v = cegate_event_attribute_value(ev, i);
+        size_t n = v->type == CEGATE_TYPE_BINARY ? (v->u.binary.length + 2) / 3 * 4
+                   : (v->type == CEGATE_TYPE_BOOLEAN || v->type == CEGATE_TYPE_INTEGER)
+                       ? 0 : strlen(v->u.string);
+        if (n > limits->max_attribute_bytes)
+            return cegate_error_set(err, CEGATE_ERR_LIMIT,
+                                    cegate_event_attribute_name(ev, i),
+                                    "value of %zu bytes exceeds "
+                                    "max_attribute_bytes (%zu)", n,
+                                    limits->max_attribute_bytes), -1;
+    }
+    /* The event object is level 1, its data one deeper. */
+    const json_t *data = cegate_event_data_json(ev);
+    if (data != NULL && limits->max_depth > 0 &&
+        ce_json_deeper_than(data, limits->max_depth - 1))
+        return cegate_error_set(err, CEGATE_ERR_LIMIT, "data",
+                                "JSON nested deeper than max_depth (%zu)",
+                                limits->max_depth), -1;
+    return 0;
+}
+
 static int host_emit(cegate_call *call, cegate_event *ev, cegate_error *err)
 {
-    if (cegate_event_validate(ev, err) < 0) {
+    if (cegate_event_validate(ev, err) < 0 ||
+        check_limits(ev, &call->reg->options.limits, err) < 0) {
         cegate_event_free(ev);
         return -1;
     }
@@ -576,6 +609,30 @@ int registry_set_option(registry *reg, const char *setting, cegate_error *err)
                             setting), -1;
 }
 
+static json_t *host_json_parse(cegate_call *call, const char *bytes,
+                               size_t length, cegate_error *err)
+{
+    const cegate_limits *limits = &call->reg->options.limits;
+    size_t depth = limits->max_depth ? limits->max_depth - 1 : 0;
+    return ce_json_parse(bytes, length, limits, depth, 0, err);
+}
+
+static unsigned char *host_base64_decode(const char *s, size_t n,
+                                         size_t *length, const char *what,
+                                         cegate_error *err)
+{
+    cegate_buffer b;
+    cegate_buffer_init(&b, n);
+    if (ce_base64_decode(s, n, &b, what, err) < 0) {
+        cegate_buffer_free(&b);
+        return NULL;
+    }
+    unsigned char *bytes = (unsigned char *)cegate_buffer_steal(&b, length);
+    if (bytes == NULL)
+        cegate_error_set(err, CEGATE_ERR_NOMEM, what, "out of memory");
+    return bytes;
+}
+
 static const cegate_host host_services = {
     .abi_major = CEGATE_ADAPTER_ABI_MAJOR,
     .abi_minor = CEGATE_ADAPTER_ABI_MINOR,
@@ -598,4 +655,8 @@ static const cegate_host host_services = {
     .header = host_header,
     .option = host_option,
     .limits = NULL, /* each registry points it at its own limits */
+    .json_parse = host_json_parse,
+    .error_prefix_path = cegate_error_prefix_path,
+    .base64_decode = host_base64_decode,
+    .free = cegate_free,
 };

@@ -19,8 +19,7 @@ static const cegate_options *options_or_default(const cegate_options *options,
 
 /* ---- parsing outside JSON -------------------------------------------------- */
 
-/* Depth of nesting beyond `limit`? Stops descending as soon as it knows. */
-static int deeper_than(const json_t *v, size_t limit)
+int ce_json_deeper_than(const json_t *v, size_t limit)
 {
     if (!json_is_object(v) && !json_is_array(v))
         return 0;
@@ -29,14 +28,14 @@ static int deeper_than(const json_t *v, size_t limit)
     if (json_is_array(v)) {
         size_t n = json_array_size(v);
         for (size_t i = 0; i < n; i++)
-            if (deeper_than(json_array_get(v, i), limit - 1))
+            if (ce_json_deeper_than(json_array_get(v, i), limit - 1))
                 return 1;
         return 0;
     }
     const char *key;
     json_t *member;
     json_object_foreach((json_t *)v, key, member) {
-        if (deeper_than(member, limit - 1))
+        if (ce_json_deeper_than(member, limit - 1))
             return 1;
     }
     return 0;
@@ -85,9 +84,9 @@ json_t *ce_json_parse(const char *bytes, size_t length,
     if (batch && json_is_array(root)) {
         size_t n = json_array_size(root);
         for (size_t i = 0; i < n && !too_deep; i++)
-            too_deep = deeper_than(json_array_get(root, i), max_depth);
+            too_deep = ce_json_deeper_than(json_array_get(root, i), max_depth);
     } else {
-        too_deep = deeper_than(root, max_depth);
+        too_deep = ce_json_deeper_than(root, max_depth);
     }
     if (too_deep) {
         json_decref(root);

@@ -61,6 +61,10 @@ int ce_append_json_value(cegate_buffer *out, const json_t *v, cegate_error *err)
 int ce_append_json_indented(cegate_buffer *out, const json_t *v, int indent,
                             cegate_error *err);
 
+/* Is a JSON value nested more than `limit` levels (a scalar is 0 levels,
+ * [] is 1)? Stops descending as soon as it knows. */
+int ce_json_deeper_than(const json_t *v, size_t limit);
+
 /* cegate_json_parse with an explicit depth limit (error messages still
  * name limits->max_depth), and `batch` saying whether a top-level array is
  * a batch (whose own level does not count) or a value: an HTTP body that

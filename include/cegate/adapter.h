@@ -25,6 +25,9 @@
  *   2026-11-23  1.0  first version: probe, normalize, options table; host
  *                    services: logging, event building, emit, redispatch,
  *                    CloudEvents decoding, options.
+ *   2026-11-23  1.1  host services json_parse (inner payloads, with the
+ *                    limits), error_prefix_path, base64_decode and free;
+ *                    emit enforces the attribute and depth limits.
  */
 #ifndef CEGATE_ADAPTER_H
 #define CEGATE_ADAPTER_H
@@ -42,7 +45,7 @@ extern "C" {
 #endif
 
 #define CEGATE_ADAPTER_ABI_MAJOR 1
-#define CEGATE_ADAPTER_ABI_MINOR 0
+#define CEGATE_ADAPTER_ABI_MINOR 1
 
 /* The one symbol an adapter exports. */
 #define CEGATE_ADAPTER_SYMBOL "cegate_adapter"
@@ -109,8 +112,10 @@ typedef struct cegate_host {
                                    const char *path, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
-    /* Hand a finished event to the host, which validates it and takes it
-     * over (freed on failure too). Returns 0 or -1 with err filled. */
+    /* Hand a finished event to the host, which validates it, checks it
+     * against the limits (attribute sizes and count, data nesting) and
+     * takes it over (freed on failure too). Returns 0 or -1 with err
+     * filled. */
     int (*emit)(cegate_call *call, cegate_event *ev, cegate_error *err);
 
     /* An envelope's inner payload: the host parses `body` and dispatches it
@@ -139,6 +144,24 @@ typedef struct cegate_host {
 
     /* The limits in force. */
     const cegate_limits *limits;
+
+    /* ---- ABI 1.1: check host->abi_minor >= 1 before using these ---- */
+
+    /* Parse JSON text (an envelope's inner payload) with the limits in
+     * force: size, and nesting counted as if the text were an event's data.
+     * Returns a new reference (json_decref it) or NULL with err filled. */
+    json_t *(*json_parse)(cegate_call *call, const char *bytes, size_t length,
+                          cegate_error *err);
+    /* Put `prefix` in front of the error's field path ("Records[0].body"
+     * + "Message" -> "Records[0].body.Message"), for errors from inner
+     * payloads. */
+    void (*error_prefix_path)(cegate_error *err, const char *prefix);
+    /* Decode standard, padded base64 (RFC 4648); errors name `what`.
+     * Returns bytes (NUL-terminated; free with host->free) or NULL. */
+    unsigned char *(*base64_decode)(const char *s, size_t n, size_t *length,
+                                    const char *what, cegate_error *err);
+    /* Free what a host service allocated. */
+    void (*free)(void *p);
 } cegate_host;
 
 /* One configurable setting of an adapter; the host validates user settings

@@ -563,7 +563,11 @@ Test(out_of_tree, listed_by_cegate_adapters)
     cr_assert(adapters_row(p.out, "skeleton", abi, sizeof abi, file,
                            sizeof file),
               "skeleton is not listed:\n%s", p.out);
-    cr_expect_str_eq(abi, "1.0");
+    /* Built against the installed header: the host's own ABI version. */
+    char *host_abi = xasprintf("%d.%d", CEGATE_ADAPTER_ABI_MAJOR,
+                               CEGATE_ADAPTER_ABI_MINOR);
+    cr_expect_str_eq(abi, host_abi);
+    free(host_abi);
     char *want = xasprintf("%s/skeleton.so", dir);
     cr_expect_str_eq(file, want);
     /* The built-in adapters are still there. */
@@ -828,8 +832,27 @@ Test(refused, newer_minor)
 {
     char *dir = subdir("plugins");
     char *so = descriptor_plugin(dir, "minor-99", ".abi_minor = 99,");
-    assert_dir_refused(dir, so, "built for ABI 1.99, newer than this "
-                                "cegate's 1.0");
+    char *reason = xasprintf("built for ABI 1.99, newer than this cegate's "
+                             "%d.%d", CEGATE_ADAPTER_ABI_MAJOR,
+                             CEGATE_ADAPTER_ABI_MINOR);
+    assert_dir_refused(dir, so, reason);
+    free(reason);
+    free(so);
+    free(dir);
+}
+
+Test(loaded, older_minor_still_loads)
+{
+    /* An adapter built against ABI 1.0 keeps working with a newer 1.x host:
+     * members are only ever appended. */
+    char *dir = subdir("plugins");
+    char *so = descriptor_plugin(dir, "minor-0", ".abi_minor = 0,");
+    proc p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
+    cr_assert_eq(p.status, 0, "cegate adapters: %d: %s", p.status, p.err);
+    char abi[16], file[4096];
+    cr_assert(adapters_row(p.out, "minor-0", abi, sizeof abi, file, sizeof file),
+              "minor-0 is not listed:\n%s", p.out);
+    cr_expect_str_eq(abi, "1.0");
     free(so);
     free(dir);
 }
