@@ -3,6 +3,7 @@
 #define CEGATE_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cegate/cegate.h"
 
@@ -23,6 +24,11 @@ int cli_load_adapters(const char *command, char *const *plugin_dirs,
 /* Apply --adapter-option settings; 0 or EX_USAGE after printing why. */
 int cli_set_adapter_options(const char *command, registry *reg,
                             char *const *settings, size_t count);
+
+/* Open an input ("-" or NULL: standard input). Returns 0, or a sysexits
+ * code after printing the error (66 when the file is missing or not
+ * readable). */
+int cli_open_input(const char *command, const char *path, FILE **out);
 
 /* Read a whole file ("-" or NULL: standard input) into `out`, at most
  * out->max bytes. Returns 0, or a sysexits code after printing the error. */

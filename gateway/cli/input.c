@@ -31,19 +31,31 @@ void cli_report(const char *command, const char *input, const cegate_error *err)
               err->text);
 }
 
+int cli_open_input(const char *command, const char *path, FILE **out)
+{
+    if (path == NULL || strcmp(path, "-") == 0) {
+        *out = stdin;
+        return 0;
+    }
+    *out = fopen(path, "rb");
+    if (*out != NULL)
+        return 0;
+    int saved = errno;
+    cli_error(command, "%s: %s", path, strerror(saved));
+    return saved == ENOENT || saved == EACCES ? EX_NOINPUT : EX_IOERR;
+}
+
 int cli_read_input(const char *command, const char *path, cegate_buffer *out)
 {
-    int from_stdin = path == NULL || strcmp(path, "-") == 0;
-    FILE *f = from_stdin ? stdin : fopen(path, "rb");
-    if (f == NULL) {
-        cli_error(command, "%s: %s", path, strerror(errno));
-        return errno == ENOENT || errno == EACCES ? EX_NOINPUT : EX_IOERR;
-    }
+    FILE *f;
+    int rc = cli_open_input(command, path, &f);
+    if (rc != 0)
+        return rc;
+    int from_stdin = f == stdin;
     const char *name = from_stdin ? "standard input" : path;
     cegate_error err;
     cegate_error_clear(&err);
     char chunk[65536];
-    int rc = 0;
     for (;;) {
         size_t n = fread(chunk, 1, sizeof chunk, f);
         if (n > 0 && cegate_buffer_append(out, chunk, n, "input", &err) < 0) {

@@ -345,13 +345,11 @@ static int is_json_line(const char *line, size_t n)
 static int read_and_replay(registry *reg, const settings *s, pool *p,
                            const char *path, size_t max_bytes)
 {
-    int from_stdin = path == NULL || strcmp(path, "-") == 0;
-    FILE *f = from_stdin ? stdin : fopen(path, "rb");
-    if (f == NULL) {
-        cegate_buffer none;
-        cegate_buffer_init(&none, 0);
-        return cli_read_input(COMMAND, path, &none); /* reports the error */
-    }
+    FILE *f;
+    int opened = cli_open_input(COMMAND, path, &f);
+    if (opened != 0)
+        return opened;
+    int from_stdin = f == stdin;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n = getline(&line, &cap, f);
