@@ -35,5 +35,11 @@ void workload_free(workload *w);
 void bench_compare(workload *w, bench_side ours, const char *ours_name,
                    bench_side reference, const char *reference_name,
                    double target);
+/* The same, each side running with its own w->context; a target of 0
+ * prints the ratio without judging it. */
+void bench_compare_with(workload *w, bench_side ours, void *ours_context,
+                        const char *ours_name, bench_side reference,
+                        void *reference_context, const char *reference_name,
+                        double target);
 
 #endif
