@@ -19,101 +19,9 @@
 #include <string.h>
 
 #include "cegate/adapter.h"
+#include "common/adapter_util.h"
 
 #define TYPE_PREFIX "com.amazonaws.s3"
-
-enum { REQUIRED = 1 };
-
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "unknown";
-}
-
-/* "Records[3]" + "." + the first `n` bytes of `name`, for error paths. */
-static const char *field(char *buf, size_t size, size_t index,
-                         const char *name, size_t n)
-{
-    snprintf(buf, size, "Records[%zu].%.*s", index, (int)n, name);
-    return buf;
-}
-
-/* The string at dotted `name` ("s3.object.key") below record `index`.
- * Returns 1 with *s and *n set, 0 when absent (or null) and not REQUIRED, -1
- * with `err` naming the field. */
-static int get_string(const cegate_host *host, const json_t *rec, size_t index,
-                      const char *name, int flags, const char **s, size_t *n,
-                      cegate_error *err)
-{
-    char path[CEGATE_ERROR_PATH_LENGTH];
-    const json_t *v = rec;
-    const char *p = name;
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        char key[32];
-        snprintf(key, sizeof key, "%.*s", (int)len, p);
-        v = json_object_get(v, key);
-        if (v == NULL || (json_is_null(v) && !(flags & REQUIRED))) {
-            if (!(flags & REQUIRED))
-                return 0;
-            host->error_set(err, CEGATE_ERR_MISSING,
-                            field(path, sizeof path, index, name,
-                                  strlen(name)),
-                            "required member is missing");
-            return -1;
-        }
-        if (dot == NULL)
-            break;
-        if (!json_is_object(v)) {
-            host->error_set(err, CEGATE_ERR_TYPE,
-                            field(path, sizeof path, index, name,
-                                  (size_t)(dot - name)),
-                            "must be an object, not %s", type_name(v));
-            return -1;
-        }
-        p = dot + 1;
-    }
-    if (!json_is_string(v)) {
-        host->error_set(err, CEGATE_ERR_TYPE,
-                        field(path, sizeof path, index, name, strlen(name)),
-                        "must be a string, not %s", type_name(v));
-        return -1;
-    }
-    *s = json_string_value(v);
-    *n = json_string_length(v);
-    return 1;
-}
-
-/* Set an attribute from a string; errors name `path` (the input field),
- * not the attribute. */
-static int set_attribute(const cegate_host *host, cegate_event *ev,
-                         const char *name, const char *s, size_t n,
-                         const char *path, cegate_error *err)
-{
-    size_t max = host->limits ? host->limits->max_attribute_bytes : 16384;
-    if (n > max) {
-        host->error_set(err, CEGATE_ERR_LIMIT, path,
-                        "value of %zu bytes exceeds max_attribute_bytes (%zu)",
-                        n, max);
-        return -1;
-    }
-    int clean = err == NULL || err->code == CEGATE_OK;
-    if (host->event_set_string(ev, name, s, n, 0, err) == 0)
-        return 0;
-    if (clean && err != NULL && strcmp(err->path, name) == 0)
-        snprintf(err->path, sizeof err->path, "%s", path);
-    return -1;
-}
 
 /* a SEP b [SEP c]: a new string (free()), or NULL. */
 static char *join(char sep, const char *a, size_t an, const char *b,
@@ -160,12 +68,9 @@ static int probe(const cegate_host *host, const cegate_message *msg,
                  const char **reason)
 {
     (void)host;
-    const json_t *root = msg->json;
-    if (!json_is_object(root)) {
-        *reason = root ? "the body is not a JSON object"
-                       : "the body is not JSON";
+    if (!au_probe_object(msg, reason))
         return 0;
-    }
+    const json_t *root = msg->json;
     const json_t *records = json_object_get(root, "Records");
     if (records == NULL) {
         if (is_test_event(root))
@@ -192,39 +97,33 @@ static int probe(const cegate_host *host, const cegate_message *msg,
     return 0;
 }
 
-/* One record, one event. */
+/* One record (an object, at `at`: "Records[3]"), one event. */
 static int record_event(const cegate_host *host, cegate_call *call,
-                        const json_t *rec, size_t i, cegate_error *err)
+                        const json_t *rec, const char *at, cegate_error *err)
 {
     char path[CEGATE_ERROR_PATH_LENGTH];
-    if (!json_is_object(rec)) {
-        snprintf(path, sizeof path, "Records[%zu]", i);
-        host->error_set(err, CEGATE_ERR_TYPE, path,
-                        "must be an object, not %s", type_name(rec));
-        return -1;
-    }
     const char *name, *source, *region, *time, *bucket, *key;
     size_t name_n, source_n, region_n, time_n, bucket_n, key_n;
     const char *request_id = NULL, *id2 = NULL, *sequencer = NULL;
     size_t request_id_n = 0, id2_n = 0, sequencer_n = 0;
-    if (get_string(host, rec, i, "s3.bucket.name", REQUIRED, &bucket,
-                   &bucket_n, err) < 0 ||
-        get_string(host, rec, i, "s3.object.key", REQUIRED, &key, &key_n,
-                   err) < 0 ||
-        get_string(host, rec, i, "eventName", REQUIRED, &name, &name_n,
-                   err) < 0 ||
-        get_string(host, rec, i, "eventSource", REQUIRED, &source, &source_n,
-                   err) < 0 ||
-        get_string(host, rec, i, "awsRegion", REQUIRED, &region, &region_n,
-                   err) < 0 ||
-        get_string(host, rec, i, "eventTime", REQUIRED, &time, &time_n,
-                   err) < 0 ||
-        get_string(host, rec, i, "responseElements.x-amz-request-id", 0,
-                   &request_id, &request_id_n, err) < 0 ||
-        get_string(host, rec, i, "responseElements.x-amz-id-2", 0, &id2,
-                   &id2_n, err) < 0 ||
-        get_string(host, rec, i, "s3.object.sequencer", 0, &sequencer,
-                   &sequencer_n, err) < 0)
+    if (au_get_string(host, rec, at, "s3.bucket.name", AU_REQUIRED, &bucket,
+                      &bucket_n, err) < 0 ||
+        au_get_string(host, rec, at, "s3.object.key", AU_REQUIRED, &key,
+                      &key_n, err) < 0 ||
+        au_get_string(host, rec, at, "eventName", AU_REQUIRED, &name, &name_n,
+                      err) < 0 ||
+        au_get_string(host, rec, at, "eventSource", AU_REQUIRED, &source,
+                      &source_n, err) < 0 ||
+        au_get_string(host, rec, at, "awsRegion", AU_REQUIRED, &region,
+                      &region_n, err) < 0 ||
+        au_get_string(host, rec, at, "eventTime", AU_REQUIRED, &time, &time_n,
+                      err) < 0 ||
+        au_get_string(host, rec, at, "responseElements.x-amz-request-id", 0,
+                      &request_id, &request_id_n, err) < 0 ||
+        au_get_string(host, rec, at, "responseElements.x-amz-id-2", 0, &id2,
+                      &id2_n, err) < 0 ||
+        au_get_string(host, rec, at, "s3.object.sequencer", 0, &sequencer,
+                      &sequencer_n, err) < 0)
         return -1;
 
     /* Empty strings would make odd composites ("." as an id, "aws:s3.."):
@@ -236,7 +135,7 @@ static int record_event(const cegate_host *host, cegate_call *call,
                                         : NULL;
     if (empty != NULL) {
         host->error_set(err, CEGATE_ERR_EMPTY,
-                        field(path, sizeof path, i, empty, strlen(empty)),
+                        au_path(path, sizeof path, at, empty),
                         "must not be empty");
         return -1;
     }
@@ -270,21 +169,17 @@ static int record_event(const cegate_host *host, cegate_call *call,
     }
     /* The plain values first: a bad key or time is then reported as
      * itself, not as part of a composite. */
-    if (set_attribute(host, ev, "subject", key, key_n,
-                      field(path, sizeof path, i, "s3.object.key", 13),
-                      err) < 0 ||
-        set_attribute(host, ev, "time", time, time_n,
-                      field(path, sizeof path, i, "eventTime", 9), err) < 0 ||
-        set_attribute(host, ev, "type", type, type_n,
-                      field(path, sizeof path, i, "eventName", 9), err) < 0 ||
-        set_attribute(host, ev, "source", src, src_n,
-                      field(path, sizeof path, i, "eventSource", 11),
-                      err) < 0 ||
-        set_attribute(host, ev, "id", id, id_n,
-                      field(path, sizeof path, i, id_path, strlen(id_path)),
-                      err) < 0 ||
-        set_attribute(host, ev, "datacontenttype", "application/json", 16,
-                      "", err) < 0)
+    if (au_set_field(host, ev, "subject", key, key_n, at, "s3.object.key",
+                     err) < 0 ||
+        au_set_field(host, ev, "time", time, time_n, at, "eventTime",
+                     err) < 0 ||
+        au_set_field(host, ev, "type", type, type_n, at, "eventName",
+                     err) < 0 ||
+        au_set_field(host, ev, "source", src, src_n, at, "eventSource",
+                     err) < 0 ||
+        au_set_field(host, ev, "id", id, id_n, at, id_path, err) < 0 ||
+        au_set_attribute(host, ev, "datacontenttype", "application/json", 16,
+                         "", err) < 0)
         goto fail;
     /* The record is shared, not copied: the event takes its own reference
      * and event data is never modified. */
@@ -313,12 +208,7 @@ static cegate_adapter_result normalize(const cegate_host *host,
         host->log(call, CEGATE_LOG_DEBUG, "s3:TestEvent acknowledged");
         return CEGATE_ADAPTER_OK;
     }
-    if (!json_is_array(records))
-        return CEGATE_ADAPTER_DECLINED;
-    for (size_t i = 0; i < json_array_size(records); i++)
-        if (record_event(host, call, json_array_get(records, i), i, err) < 0)
-            return CEGATE_ADAPTER_ERROR;
-    return CEGATE_ADAPTER_OK;
+    return au_each_record(host, call, records, record_event, err);
 }
 
 CEGATE_ADAPTER_EXPORT = {

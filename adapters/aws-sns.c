@@ -24,118 +24,9 @@
 #include <string.h>
 
 #include "cegate/adapter.h"
+#include "common/adapter_util.h"
 
 #define TYPE_PREFIX "com.amazonaws.sns."
-
-enum { REQUIRED = 1 };
-
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "unknown";
-}
-
-/* `prefix` "." `name` (just `name` when there is no prefix). */
-static const char *field(char *buf, size_t size, const char *prefix,
-                         const char *name)
-{
-    snprintf(buf, size, "%s%s%s", prefix, prefix[0] ? "." : "", name);
-    return buf;
-}
-
-/* The string member `name` of `obj` (which is at `prefix`). Returns 1 with
- * *s and *n set, 0 when absent (or null) and not REQUIRED, -1 with `err`
- * naming the field. */
-static int get_string(const cegate_host *host, const json_t *obj,
-                      const char *prefix, const char *name, int flags,
-                      const char **s, size_t *n, cegate_error *err)
-{
-    char path[CEGATE_ERROR_PATH_LENGTH];
-    const json_t *v = json_object_get(obj, name);
-    if (v == NULL || (json_is_null(v) && !(flags & REQUIRED))) {
-        if (!(flags & REQUIRED))
-            return 0;
-        host->error_set(err, CEGATE_ERR_MISSING,
-                        field(path, sizeof path, prefix, name),
-                        "required member is missing");
-        return -1;
-    }
-    if (!json_is_string(v)) {
-        host->error_set(err, CEGATE_ERR_TYPE,
-                        field(path, sizeof path, prefix, name),
-                        "must be a string, not %s", type_name(v));
-        return -1;
-    }
-    *s = json_string_value(v);
-    *n = json_string_length(v);
-    return 1;
-}
-
-/* Set an attribute from a string; errors name `path` (the input field or
- * header), not the attribute. */
-static int set_attribute(const cegate_host *host, cegate_event *ev,
-                         const char *name, const char *s, size_t n,
-                         const char *path, cegate_error *err)
-{
-    size_t max = host->limits ? host->limits->max_attribute_bytes : 16384;
-    if (n > max) {
-        host->error_set(err, CEGATE_ERR_LIMIT, path,
-                        "value of %zu bytes exceeds max_attribute_bytes (%zu)",
-                        n, max);
-        return -1;
-    }
-    int clean = err == NULL || err->code == CEGATE_OK;
-    if (host->event_set_string(ev, name, s, n, 0, err) == 0)
-        return 0;
-    if (clean && err != NULL && strcmp(err->path, name) == 0)
-        snprintf(err->path, sizeof err->path, "%s", path);
-    return -1;
-}
-
-/* An error of the re-dispatched Message names its field below Message. */
-static void prefix_error_path(cegate_error *err, const char *prefix)
-{
-    if (err == NULL)
-        return;
-    char inner[CEGATE_ERROR_PATH_LENGTH];
-    memcpy(inner, err->path, sizeof inner);
-    inner[sizeof inner - 1] = '\0';
-    int n = snprintf(err->path, sizeof err->path, "%s%s%s", prefix,
-                     inner[0] == '\0' || inner[0] == '[' ? "" : ".", inner);
-    if (n < 0 || (size_t)n >= sizeof err->path) /* truncated: mark it */
-        memcpy(err->path + sizeof err->path - 4, "...", 4);
-}
-
-/* Non-zero when `v` nests more than `limit` levels of arrays/objects. */
-static int deeper_than(const json_t *v, size_t limit)
-{
-    if (!json_is_object(v) && !json_is_array(v))
-        return 0;
-    if (limit == 0)
-        return 1;
-    const char *key;
-    json_t *member;
-    size_t i;
-    if (json_is_array(v)) {
-        json_array_foreach((json_t *)v, i, member)
-            if (deeper_than(member, limit - 1))
-                return 1;
-        return 0;
-    }
-    json_object_foreach((json_t *)v, key, member)
-        if (deeper_than(member, limit - 1))
-            return 1;
-    return 0;
-}
 
 static int is_sns_type(const char *type)
 {
@@ -147,12 +38,9 @@ static int is_sns_type(const char *type)
 static int probe(const cegate_host *host, const cegate_message *msg,
                  const char **reason)
 {
-    const json_t *root = msg->json;
-    if (!json_is_object(root)) {
-        *reason = root ? "the body is not a JSON object"
-                       : "the body is not JSON";
+    if (!au_probe_object(msg, reason))
         return 0;
-    }
+    const json_t *root = msg->json;
     const char *type = json_string_value(json_object_get(root, "Type"));
     if (type != NULL && host->header(msg, "x-amz-sns-message-type") != NULL)
         return 100;
@@ -191,12 +79,12 @@ static int sns_message(const cegate_host *host, cegate_call *call,
     const char *type, *time, *id = NULL, *source = NULL, *subject = NULL;
     const char *message = NULL;
     size_t type_n, time_n, id_n = 0, source_n = 0, subject_n = 0, message_n = 0;
-    if (get_string(host, body, prefix, "Type", REQUIRED, &type, &type_n,
-                   err) < 0)
+    if (au_get_string(host, body, prefix, "Type", AU_REQUIRED, &type, &type_n,
+                      err) < 0)
         return -1;
     if (!is_sns_type(type) || strlen(type) != type_n) {
         host->error_set(err, CEGATE_ERR_VALUE,
-                        field(path, sizeof path, prefix, "Type"),
+                        au_path(path, sizeof path, prefix, "Type"),
                         "must be Notification, SubscriptionConfirmation or "
                         "UnsubscribeConfirmation");
         return -1;
@@ -212,7 +100,7 @@ static int sns_message(const cegate_host *host, cegate_call *call,
         const char *h = host->header(msg, "x-amz-sns-message-type");
         if (h != NULL && strcmp(h, type) != 0) {
             host->error_set(err, CEGATE_ERR_CONFLICT,
-                            field(path, sizeof path, prefix, "Type"),
+                            au_path(path, sizeof path, prefix, "Type"),
                             "does not match the x-amz-sns-message-type header");
             return -1;
         }
@@ -223,17 +111,18 @@ static int sns_message(const cegate_host *host, cegate_call *call,
         if (source_header != NULL && source_header[0] == '\0')
             source_header = NULL;
     }
-    if (get_string(host, body, prefix, "MessageId",
-                   id_header ? 0 : REQUIRED, &id, &id_n, err) < 0 ||
-        get_string(host, body, prefix, "TopicArn",
-                   source_header ? 0 : REQUIRED, &source, &source_n, err) < 0 ||
-        get_string(host, body, prefix, "Timestamp", REQUIRED, &time, &time_n,
-                   err) < 0 ||
+    if (au_get_string(host, body, prefix, "MessageId",
+                      id_header ? 0 : AU_REQUIRED, &id, &id_n, err) < 0 ||
+        au_get_string(host, body, prefix, "TopicArn",
+                      source_header ? 0 : AU_REQUIRED, &source, &source_n,
+                      err) < 0 ||
+        au_get_string(host, body, prefix, "Timestamp", AU_REQUIRED, &time,
+                      &time_n, err) < 0 ||
         (notification &&
-         (get_string(host, body, prefix, "Subject", 0, &subject, &subject_n,
-                     err) < 0 ||
-          get_string(host, body, prefix, "Message", REQUIRED, &message,
-                     &message_n, err) < 0)))
+         (au_get_string(host, body, prefix, "Subject", 0, &subject,
+                        &subject_n, err) < 0 ||
+          au_get_string(host, body, prefix, "Message", AU_REQUIRED, &message,
+                        &message_n, err) < 0)))
         return -1;
     char id_path[CEGATE_ERROR_PATH_LENGTH];
     char source_path[CEGATE_ERROR_PATH_LENGTH];
@@ -242,20 +131,22 @@ static int sns_message(const cegate_host *host, cegate_call *call,
         id_n = strlen(id);
         snprintf(id_path, sizeof id_path, "x-amz-sns-message-id");
     } else {
-        field(id_path, sizeof id_path, prefix, "MessageId");
+        au_path(id_path, sizeof id_path, prefix, "MessageId");
     }
     if (source_header != NULL) {
         source = source_header;
         source_n = strlen(source);
         snprintf(source_path, sizeof source_path, "%s", source_name);
     } else {
-        field(source_path, sizeof source_path, prefix, "TopicArn");
+        au_path(source_path, sizeof source_path, prefix, "TopicArn");
     }
 
-    /* The body becomes the data, one level below the event: the event
-     * must still fit max_depth (the host only checked the body itself). */
+    /* The body becomes the data, one level below the event. emit() checks
+     * that too, but only for the event it is given: this check comes before
+     * the Message is re-dispatched (whose events would replace ours) and
+     * names the body rather than "data". */
     size_t max_depth = host->limits ? host->limits->max_depth : 64;
-    if (max_depth < 1 || deeper_than(body, max_depth - 1)) {
+    if (max_depth < 1 || au_json_deeper_than(body, max_depth - 1)) {
         host->error_set(err, CEGATE_ERR_LIMIT, prefix,
                         "JSON nested deeper than max_depth (%zu) once inside "
                         "an event", max_depth);
@@ -266,23 +157,21 @@ static int sns_message(const cegate_host *host, cegate_call *call,
      * when its Message turns out to be someone else's. */
     char type_s[64];
     snprintf(type_s, sizeof type_s, "%s%s", TYPE_PREFIX, type);
-    cegate_event *ev = host->event_new();
-    if (ev == NULL) {
-        host->error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory");
+    cegate_event *ev = au_event_new(host, err);
+    if (ev == NULL)
         return -1;
-    }
-    if (set_attribute(host, ev, "id", id, id_n, id_path, err) < 0 ||
-        set_attribute(host, ev, "source", source, source_n, source_path,
-                      err) < 0 ||
-        set_attribute(host, ev, "type", type_s, strlen(type_s),
-                      field(path, sizeof path, prefix, "Type"), err) < 0 ||
-        set_attribute(host, ev, "datacontenttype", "application/json", 16, "",
-                      err) < 0 ||
-        (subject_n > 0 &&
-         set_attribute(host, ev, "subject", subject, subject_n,
-                       field(path, sizeof path, prefix, "Subject"), err) < 0) ||
-        set_attribute(host, ev, "time", time, time_n,
-                      field(path, sizeof path, prefix, "Timestamp"), err) < 0 ||
+    if (au_set_attribute(host, ev, "id", id, id_n, id_path, err) < 0 ||
+        au_set_attribute(host, ev, "source", source, source_n, source_path,
+                         err) < 0 ||
+        au_set_field(host, ev, "type", type_s, strlen(type_s), prefix, "Type",
+                     err) < 0 ||
+        au_set_attribute(host, ev, "datacontenttype", "application/json", 16,
+                         "", err) < 0 ||
+        (subject_n > 0 && au_set_field(host, ev, "subject", subject,
+                                       subject_n, prefix, "Subject",
+                                       err) < 0) ||
+        au_set_field(host, ev, "time", time, time_n, prefix, "Timestamp",
+                     err) < 0 ||
         /* Shared, not copied: the event takes its own reference and event
          * data is never modified. */
         host->event_set_data_json(ev, (json_t *)body, err) < 0)
@@ -292,7 +181,10 @@ static int sns_message(const cegate_host *host, cegate_call *call,
         cegate_adapter_result r =
             host->redispatch(call, NULL, 0, message, message_n, err);
         if (r == CEGATE_ADAPTER_ERROR) {
-            prefix_error_path(err, field(path, sizeof path, prefix, "Message"));
+            /* The inner error names its field below Message. */
+            host->error_prefix_path(err,
+                                    au_path(path, sizeof path, prefix,
+                                            "Message"));
             goto fail;
         }
         if (r == CEGATE_ADAPTER_OK) { /* the Message's events replace ours */
@@ -305,6 +197,29 @@ static int sns_message(const cegate_host *host, cegate_call *call,
 fail:
     host->event_free(ev);
     return -1;
+}
+
+/* Lambda's form: one record (an object, at `at`), one SNS body. */
+static int lambda_record(const cegate_host *host, cegate_call *call,
+                         const json_t *rec, const char *at, cegate_error *err)
+{
+    char path[CEGATE_ERROR_PATH_LENGTH];
+    const char *source;
+    size_t source_n;
+    const json_t *sns;
+    if (au_get_string(host, rec, at, "EventSource", AU_REQUIRED, &source,
+                      &source_n, err) < 0)
+        return -1;
+    if (strcmp(source, "aws:sns") != 0) {
+        host->error_set(err, CEGATE_ERR_VALUE,
+                        au_path(path, sizeof path, at, "EventSource"),
+                        "must be \"aws:sns\"");
+        return -1;
+    }
+    if (au_get_object(host, rec, at, "Sns", &sns, err) < 0)
+        return -1;
+    return sns_message(host, call, sns, au_path(path, sizeof path, at, "Sns"),
+                       NULL, err);
 }
 
 static cegate_adapter_result normalize(const cegate_host *host,
@@ -320,49 +235,7 @@ static cegate_adapter_result normalize(const cegate_host *host,
         return sns_message(host, call, root, "", msg, err) < 0
                    ? CEGATE_ADAPTER_ERROR
                    : CEGATE_ADAPTER_OK;
-
-    /* Lambda's form: one SNS body per record. */
-    if (!json_is_array(records))
-        return CEGATE_ADAPTER_DECLINED;
-    for (size_t i = 0; i < json_array_size(records); i++) {
-        char prefix[48], path[CEGATE_ERROR_PATH_LENGTH];
-        const json_t *rec = json_array_get(records, i);
-        snprintf(prefix, sizeof prefix, "Records[%zu]", i);
-        const char *source;
-        size_t source_n;
-        if (!json_is_object(rec)) {
-            host->error_set(err, CEGATE_ERR_TYPE, prefix,
-                            "must be an object, not %s", type_name(rec));
-            return CEGATE_ADAPTER_ERROR;
-        }
-        if (get_string(host, rec, prefix, "EventSource", REQUIRED, &source,
-                       &source_n, err) < 0)
-            return CEGATE_ADAPTER_ERROR;
-        if (strcmp(source, "aws:sns") != 0) {
-            host->error_set(err, CEGATE_ERR_VALUE,
-                            field(path, sizeof path, prefix, "EventSource"),
-                            "must be \"aws:sns\"");
-            return CEGATE_ADAPTER_ERROR;
-        }
-        const json_t *sns = json_object_get(rec, "Sns");
-        if (sns == NULL) {
-            host->error_set(err, CEGATE_ERR_MISSING,
-                            field(path, sizeof path, prefix, "Sns"),
-                            "required member is missing");
-            return CEGATE_ADAPTER_ERROR;
-        }
-        if (!json_is_object(sns)) {
-            host->error_set(err, CEGATE_ERR_TYPE,
-                            field(path, sizeof path, prefix, "Sns"),
-                            "must be an object, not %s", type_name(sns));
-            return CEGATE_ADAPTER_ERROR;
-        }
-        if (sns_message(host, call, sns,
-                        field(path, sizeof path, prefix, "Sns"), NULL,
-                        err) < 0)
-            return CEGATE_ADAPTER_ERROR;
-    }
-    return CEGATE_ADAPTER_OK;
+    return au_each_record(host, call, records, lambda_record, err);
 }
 
 CEGATE_ADAPTER_EXPORT = {

@@ -19,26 +19,14 @@
  * Handshakes (Microsoft.EventGrid.SubscriptionValidationEvent) are answered
  * by the HTTP ingress; normalize shows them as the mapping gives them.
  *
- * msg->json is never modified: the events' data are copies. */
+ * msg->json is never modified: an Event Grid event's data is shared with
+ * it (the event takes its own reference); a CloudEvents-schema body whose
+ * dataschema must move is copied first. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cegate/adapter.h"
-
-static const char *json_kind(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a non-integral number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "unknown";
-}
+#include "common/adapter_util.h"
 
 /* The element an array starts with, or the object itself. */
 static const json_t *first_element(const json_t *root)
@@ -51,124 +39,76 @@ static int is_cloudevent(const json_t *v)
     return json_is_object(v) && json_object_get(v, "specversion") != NULL;
 }
 
-/* "[i].field", or "field" for a single object (i < 0). */
-static void field_path(char *out, size_t size, long i, const char *field)
-{
-    if (i < 0)
-        snprintf(out, size, "%s", field);
-    else
-        snprintf(out, size, "[%ld].%s", i, field);
-}
-
-/* A string member of element `i`: 1 found, 0 absent (null counts as
- * absent), -1 wrong type or missing when `required`. */
+/* A string member `field` of the element at `at` ("[2]", or "" for a
+ * single object): 1 found, 0 absent (null counts as absent), -1 wrong type
+ * or missing when AU_REQUIRED. */
 static int string_field(const cegate_host *host, const json_t *element,
-                        long i, const char *field, int required,
+                        const char *at, const char *field, int flags,
                         const char **s, size_t *n, cegate_error *err)
 {
     char path[64];
     const json_t *v = json_object_get(element, field);
-    *s = NULL;
-    *n = 0;
-    if (v == NULL || json_is_null(v)) {
-        if (!required)
-            return 0;
-        field_path(path, sizeof path, i, field);
-        return host->error_set(err, CEGATE_ERR_MISSING, path,
-                               "required field is missing"),
-               -1;
-    }
-    if (!json_is_string(v)) {
-        field_path(path, sizeof path, i, field);
-        return host->error_set(err, CEGATE_ERR_TYPE, path,
-                               "must be a string, not %s", json_kind(v)),
-               -1;
-    }
-    *s = json_string_value(v);
-    *n = json_string_length(v);
-    return 1;
-}
-
-/* Set an attribute from a field; a bad value is reported under the field's
- * path ("[2].eventTime"), not the attribute's name. */
-static int set_attribute(const cegate_host *host, cegate_event *ev,
-                         const char *name, const char *s, size_t n, long i,
-                         const char *field, cegate_error *err)
-{
-    char path[64];
-    field_path(path, sizeof path, i, field);
-    if (host->limits != NULL && n > host->limits->max_attribute_bytes)
-        return host->error_set(err, CEGATE_ERR_LIMIT, path,
-                               "value of %zu bytes exceeds "
-                               "max_attribute_bytes (%zu)",
-                               n, host->limits->max_attribute_bytes),
-               -1;
-    cegate_error local;
-    memset(&local, 0, sizeof local);
-    if (host->event_set_string(ev, name, s, n, 0, &local) == 0)
-        return 0;
-    host->error_set(err, local.code, path, "%s", local.text);
-    return -1;
+    return au_string_field(host, json_is_null(v) ? NULL : v,
+                           au_path(path, sizeof path, at, field), flags, s, n,
+                           err);
 }
 
 /* One Event Grid schema event; `i` is its index, -1 for a lone object. */
 static int native_event(const cegate_host *host, cegate_call *call,
                         const json_t *element, long i, cegate_error *err)
 {
-    if (!json_is_object(element)) {
-        char path[32];
-        snprintf(path, sizeof path, "[%ld]", i);
-        return host->error_set(err, CEGATE_ERR_TYPE, path,
+    char at[32] = "";
+    if (i >= 0)
+        snprintf(at, sizeof at, "[%ld]", i);
+    if (!json_is_object(element))
+        return host->error_set(err, CEGATE_ERR_TYPE, at,
                                "an Event Grid event must be an object, not "
-                               "%s", json_kind(element)),
+                               "%s", au_json_kind(element)),
                -1;
-    }
     const char *id, *topic, *type, *time, *subject, *version;
     size_t id_n, topic_n, type_n, time_n, subject_n, version_n;
-    if (string_field(host, element, i, "id", 1, &id, &id_n, err) < 0 ||
-        string_field(host, element, i, "topic", 1, &topic, &topic_n, err) < 0 ||
-        string_field(host, element, i, "eventType", 1, &type, &type_n, err) < 0 ||
-        string_field(host, element, i, "eventTime", 1, &time, &time_n, err) < 0 ||
-        string_field(host, element, i, "subject", 0, &subject, &subject_n,
+    if (string_field(host, element, at, "id", AU_REQUIRED, &id, &id_n,
                      err) < 0 ||
-        string_field(host, element, i, "dataVersion", 0, &version, &version_n,
-                     err) < 0)
+        string_field(host, element, at, "topic", AU_REQUIRED, &topic,
+                     &topic_n, err) < 0 ||
+        string_field(host, element, at, "eventType", AU_REQUIRED, &type,
+                     &type_n, err) < 0 ||
+        string_field(host, element, at, "eventTime", AU_REQUIRED, &time,
+                     &time_n, err) < 0 ||
+        string_field(host, element, at, "subject", 0, &subject, &subject_n,
+                     err) < 0 ||
+        string_field(host, element, at, "dataVersion", 0, &version,
+                     &version_n, err) < 0)
         return -1;
     const json_t *data = json_object_get(element, "data");
 
-    cegate_event *ev = host->event_new();
+    cegate_event *ev = au_event_new(host, err);
     if (ev == NULL)
-        return host->error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory"),
-               -1;
-    json_t *copy = NULL;
-    if (set_attribute(host, ev, "id", id, id_n, i, "id", err) < 0 ||
-        set_attribute(host, ev, "source", topic, topic_n, i, "topic", err) < 0 ||
-        set_attribute(host, ev, "type", type, type_n, i, "eventType", err) < 0 ||
-        set_attribute(host, ev, "time", time, time_n, i, "eventTime", err) < 0 ||
+        return -1;
+    if (au_set_field(host, ev, "id", id, id_n, at, "id", err) < 0 ||
+        au_set_field(host, ev, "source", topic, topic_n, at, "topic",
+                     err) < 0 ||
+        au_set_field(host, ev, "type", type, type_n, at, "eventType",
+                     err) < 0 ||
+        au_set_field(host, ev, "time", time, time_n, at, "eventTime",
+                     err) < 0 ||
         /* Event Grid sends "" where there is no subject (validation
          * events); a CloudEvents subject must not be empty: leave it out. */
-        (subject_n > 0 && set_attribute(host, ev, "subject", subject,
-                                        subject_n, i, "subject", err) < 0) ||
-        set_attribute(host, ev, "datacontenttype", "application/json", 16, i,
-                      "datacontenttype", err) < 0 ||
-        (version_n > 0 && set_attribute(host, ev, "dataversion", version,
-                                        version_n, i, "dataVersion", err) < 0))
-        goto fail;
-    if (data != NULL && !json_is_null(data)) {
-        copy = json_deep_copy(data);
-        if (copy == NULL) {
-            host->error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory");
-            goto fail;
-        }
-        if (host->event_set_data_json(ev, copy, err) < 0)
-            goto fail;
-        json_decref(copy);
+        (subject_n > 0 && au_set_field(host, ev, "subject", subject,
+                                       subject_n, at, "subject", err) < 0) ||
+        au_set_field(host, ev, "datacontenttype", "application/json", 16, at,
+                     "datacontenttype", err) < 0 ||
+        (version_n > 0 && au_set_field(host, ev, "dataversion", version,
+                                       version_n, at, "dataVersion",
+                                       err) < 0) ||
+        /* Shared, not copied: the event takes its own reference and event
+         * data is never modified. */
+        (data != NULL && !json_is_null(data) &&
+         host->event_set_data_json(ev, (json_t *)data, err) < 0)) {
+        host->event_free(ev);
+        return -1;
     }
     return host->emit(call, ev, err); /* takes ev over, even on failure */
-fail:
-    json_decref(copy);
-    host->event_free(ev);
-    return -1;
 }
 
 /* Azure's CloudEvents-schema samples carry dataschema "#<dataVersion>"
@@ -271,7 +211,7 @@ static cegate_adapter_result normalize(const cegate_host *host,
         return host->error_set(err, CEGATE_ERR_TYPE, NULL,
                                "an Event Grid delivery must be a JSON array or "
                                "object, not %s",
-                               root ? json_kind(root) : "non-JSON"),
+                               root ? au_json_kind(root) : "non-JSON"),
                CEGATE_ADAPTER_ERROR;
     if (is_cloudevent(first_element(root)))
         return cloudevents_schema(host, call, root, err);

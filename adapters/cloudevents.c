@@ -1,25 +1,15 @@
 /* cloudevents.c - the CloudEvents adapter: events that already are
  * CloudEvents, in any HTTP content mode (binary, structured, batch) or as
  * plain JSON (an event object or a batch array), v1.0 or v0.3. */
-#include <string.h>
-#include <strings.h>
-
 #include "cegate/adapter.h"
+#include "common/adapter_util.h"
 
-static int has_ce_headers(const cegate_host *host, const cegate_message *msg)
+/* ce-* headers (binary mode) or an application/cloudevents... content type
+ * (structured, batch): the HTTP binding's business. */
+static int is_http_event(const cegate_host *host, const cegate_message *msg)
 {
-    return host->header(msg, "ce-specversion") != NULL;
-}
-
-static int is_cloudevents_content_type(const cegate_host *host,
-                                       const cegate_message *msg)
-{
-    const char *ct = host->header(msg, "content-type");
-    if (ct == NULL)
-        return 0;
-    while (*ct == ' ' || *ct == '\t')
-        ct++;
-    return strncasecmp(ct, "application/cloudevents", 23) == 0;
+    return host->header(msg, "ce-specversion") != NULL ||
+           au_is_cloudevents_type(host->header(msg, "content-type"));
 }
 
 static int looks_like_event(const json_t *v)
@@ -30,7 +20,7 @@ static int looks_like_event(const json_t *v)
 static int probe(const cegate_host *host, const cegate_message *msg,
                  const char **reason)
 {
-    if (has_ce_headers(host, msg) || is_cloudevents_content_type(host, msg))
+    if (is_http_event(host, msg))
         return 100;
     if (msg->json == NULL) {
         *reason = "no ce-specversion header and the body is not JSON";
@@ -57,7 +47,7 @@ static cegate_adapter_result normalize(const cegate_host *host,
                                        cegate_error *err)
 {
     int rc;
-    if (has_ce_headers(host, msg) || is_cloudevents_content_type(host, msg))
+    if (is_http_event(host, msg))
         rc = host->emit_http_events(call, msg->headers, msg->header_count,
                                     msg->body, msg->body_length, err);
     else

@@ -22,13 +22,16 @@
  * is converted as the Functions Frameworks do (their conformance data is
  * the reference: tests/vectors/gcp-pubsub/valid/gcf-pubsub_text-legacy).
  *
- * msg->json is never modified: the event's data is built from copies. */
+ * msg->json is never modified: the event's data is a new object; what it
+ * takes over unchanged (the attributes, the legacy data's members) is shared
+ * with msg->json, not copied. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "cegate/adapter.h"
+#include "common/adapter_util.h"
 
 #define EVENT_TYPE "google.cloud.pubsub.topic.v1.messagePublished"
 #define SOURCE_PREFIX "//pubsub.googleapis.com/"
@@ -43,21 +46,6 @@ static const cegate_adapter_option options[] = {
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
-
-static const char *json_kind(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: return "an object";
-    case JSON_ARRAY: return "an array";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER: return "an integer";
-    case JSON_REAL: return "a non-integral number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    case JSON_NULL: return "null";
-    }
-    return "unknown";
-}
 
 /* A member, with JSON null read as absent (proto3 JSON's rule). */
 static json_t *member(const json_t *object, const char *key)
@@ -78,48 +66,6 @@ static json_t *member2(const json_t *object, const char *camel,
     return v;
 }
 
-/* An optional string member: 0 absent, 1 found (`*s`), -1 wrong type. */
-static int string_member(const cegate_host *host, const json_t *v,
-                         const char *path, const char **s, size_t *n,
-                         cegate_error *err)
-{
-    *s = NULL;
-    *n = 0;
-    if (v == NULL)
-        return 0;
-    if (!json_is_string(v))
-        return host->error_set(err, CEGATE_ERR_TYPE, path,
-                               "must be a string, not %s", json_kind(v)),
-               -1;
-    *s = json_string_value(v);
-    *n = json_string_length(v);
-    return 1;
-}
-
-/* Set an attribute from a field of the payload; a bad value is reported
- * under the field's path, not the attribute's name. */
-static int set_attribute(const cegate_host *host, cegate_event *ev,
-                         const char *name, const char *s, size_t n,
-                         const char *path, cegate_error *err)
-{
-    if (host->limits != NULL && n > host->limits->max_attribute_bytes)
-        return host->error_set(err, CEGATE_ERR_LIMIT, path,
-                               "value of %zu bytes exceeds "
-                               "max_attribute_bytes (%zu)",
-                               n, host->limits->max_attribute_bytes),
-               -1;
-    cegate_error local;
-    memset(&local, 0, sizeof local);
-    if (host->event_set_string(ev, name, s, n, 0, &local) == 0)
-        return 0;
-    if (strcmp(name, "source") == 0) /* byte offsets count from there */
-        host->error_set(err, local.code, path, "%s (in the source built from "
-                        "this value)", local.text);
-    else
-        host->error_set(err, local.code, path, "%s", local.text);
-    return -1;
-}
-
 /* A copy of s for an error message, control characters shown as '?' (an
  * attribute name is outside text: it must not break the message's line). */
 static void printable(char *out, size_t size, const char *s)
@@ -132,79 +78,27 @@ static void printable(char *out, size_t size, const char *s)
 
 /* Rewrite the path of an error reported by the CloudEvents decoder so that
  * it names the field of the push body it came from. */
-static void locate_error(cegate_error *err, int binary)
+static void locate_error(const cegate_host *host, cegate_error *err,
+                         int binary)
 {
     if (err == NULL || err->code == CEGATE_OK)
         return;
-    char path[CEGATE_ERROR_PATH_LENGTH];
     const char *p = err->path;
-    if (strcasecmp(p, "content-type") == 0)
-        snprintf(path, sizeof path, "message.attributes.content-type");
-    else if (binary && strncasecmp(p, "ce-", 3) == 0)
-        snprintf(path, sizeof path, "message.attributes.%.100s", p);
-    else if (p[0] == '\0' || (binary && strcmp(p, "data") == 0))
-        snprintf(path, sizeof path, "message.data");
-    else
-        snprintf(path, sizeof path, "message.data%s%.100s",
-                 p[0] == '[' ? "" : ".", p);
-    printable(err->path, sizeof err->path, path);
-}
-
-/* ---- base64 (RFC 4648, standard alphabet, padded, as Pub/Sub sends it) -- */
-
-static int sextet(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Decode s[0..n) into `out` (room for n / 4 * 3 bytes), or only check it
- * when `out` is NULL. Returns the decoded length, or -1 with `err` set. */
-static long base64_decode(const cegate_host *host, const char *s, size_t n,
-                          unsigned char *out, const char *path,
-                          cegate_error *err)
-{
-    if (n % 4 != 0)
-        return host->error_set(err, CEGATE_ERR_ENCODING, path,
-                               "invalid base64: length %zu is not a "
-                               "multiple of 4", n),
-               -1;
-    size_t length = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        int pad = 0;
-        if (i + 4 == n && s[i + 3] == '=')
-            pad = s[i + 2] == '=' ? 2 : 1;
-        int v[4] = {0, 0, 0, 0};
-        for (int k = 0; k < 4 - pad; k++)
-            if ((v[k] = sextet((unsigned char)s[i + k])) < 0)
-                return host->error_set(err, CEGATE_ERR_ENCODING, path,
-                                       "invalid base64 character at byte %zu",
-                                       i + k),
-                       -1;
-        /* Unused low bits must be zero, so that each text has one meaning. */
-        if ((pad == 2 && (v[1] & 15)) || (pad == 1 && (v[2] & 3)))
-            return host->error_set(err, CEGATE_ERR_ENCODING, path,
-                                   "invalid base64: non-zero padding bits"),
-                   -1;
-        unsigned char bytes[3] = {
-            (unsigned char)(v[0] << 2 | v[1] >> 4),
-            (unsigned char)((v[1] & 15) << 4 | v[2] >> 2),
-            (unsigned char)((v[2] & 3) << 6 | v[3]),
-        };
-        if (out != NULL)
-            memcpy(out + length, bytes, (size_t)(3 - pad));
-        length += (size_t)(3 - pad);
+    if (strcasecmp(p, "content-type") == 0) {
+        snprintf(err->path, sizeof err->path,
+                 "message.attributes.content-type");
+        return;
     }
-    return (long)length;
+    if (binary && strncasecmp(p, "ce-", 3) == 0) {
+        host->error_prefix_path(err, "message.attributes");
+        return;
+    }
+    if (binary && strcmp(p, "data") == 0)
+        err->path[0] = '\0';
+    if (err->path[0] == '\0')
+        snprintf(err->path, sizeof err->path, "message.data");
+    else
+        host->error_prefix_path(err, "message.data");
 }
 
 /* ---- the topic ----------------------------------------------------------------- */
@@ -290,15 +184,6 @@ static const char *attribute(const json_t *attributes, const char *name)
     return NULL;
 }
 
-static int is_structured(const char *content_type)
-{
-    if (content_type == NULL)
-        return 0;
-    while (*content_type == ' ' || *content_type == '\t')
-        content_type++;
-    return strncasecmp(content_type, "application/cloudevents", 23) == 0;
-}
-
 /* Percent-encode an attribute value as a ce- header value, so that the
  * HTTP binding's decoding gives back exactly the attribute (Pub/Sub values
  * are raw strings: a '%' or a quote in them is literal). malloc'd. */
@@ -334,24 +219,22 @@ static cegate_adapter_result carried_event(const cegate_host *host,
                                            cegate_error *err)
 {
     cegate_adapter_result result = CEGATE_ADAPTER_ERROR;
-    unsigned char *body = malloc(data_length / 4 * 3 + 1);
+    unsigned char *body = NULL;
     size_t count = json_object_size(attributes);
     cegate_header *headers = calloc(count + 1, sizeof *headers);
     char **values = calloc(count + 1, sizeof *values);
-    size_t nh = 0;
-    if (body == NULL || headers == NULL || values == NULL) {
+    size_t nh = 0, length = 0;
+    if (headers == NULL || values == NULL) {
         host->error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
-    long length = 0;
     if (data != NULL &&
-        (length = base64_decode(host, data, data_length, body, "message.data",
-                                err)) < 0)
+        (body = host->base64_decode(data, data_length, &length,
+                                    "message.data", err)) == NULL)
         goto done;
-    body[length] = '\0';
 
     const char *content_type = attribute(attributes, "content-type");
-    int binary = !is_structured(content_type);
+    int binary = !au_is_cloudevents_type(content_type);
     if (!binary && data == NULL) {
         host->error_set(err, CEGATE_ERR_MISSING, "message.data",
                         "required field is missing (attribute content-type "
@@ -376,9 +259,10 @@ static cegate_adapter_result carried_event(const cegate_host *host,
             nh++;
         }
     }
-    if (host->emit_http_events(call, headers, nh, (const char *)body,
-                               (size_t)length, err) < 0) {
-        locate_error(err, binary);
+    if (host->emit_http_events(call, headers, nh,
+                               body ? (const char *)body : "", length,
+                               err) < 0) {
+        locate_error(host, err, binary);
         goto done;
     }
     result = CEGATE_ADAPTER_OK;
@@ -387,7 +271,7 @@ done:
         free(values[i]);
     free(values);
     free(headers);
-    free(body);
+    host->free(body);
     return result;
 }
 
@@ -404,6 +288,69 @@ static void put(json_t *object, const char *key, json_t *value, int *ok)
     }
 }
 
+/* Check that s[0..n) is base64, as the data stays encoded in the event. */
+static int check_base64(const cegate_host *host, const char *s, size_t n,
+                        const char *what, cegate_error *err)
+{
+    size_t length;
+    unsigned char *bytes = host->base64_decode(s, n, &length, what, err);
+    if (bytes == NULL)
+        return -1;
+    host->free(bytes);
+    return 0;
+}
+
+/* The attributes of a messagePublished event and the fields they come
+ * from (for errors). */
+typedef struct published {
+    const char *id, *id_path;
+    size_t id_length;
+    const char *time, *time_path; /* time may be NULL */
+    size_t time_length;
+    char *source; /* malloc'd; NULL when there was no memory */
+    const char *source_path;
+} published;
+
+/* Emit the messagePublished event with `data` (NULL when building it ran
+ * out of memory). Takes over p->source and `data`. */
+static cegate_adapter_result emit_published(const cegate_host *host,
+                                            cegate_call *call, published *p,
+                                            json_t *data, cegate_error *err)
+{
+    cegate_adapter_result result = CEGATE_ADAPTER_ERROR;
+    cegate_event *ev = NULL;
+    if (data == NULL || p->source == NULL) {
+        host->error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    if ((ev = au_event_new(host, err)) == NULL)
+        goto done;
+    if (au_set_attribute(host, ev, "id", p->id, p->id_length, p->id_path,
+                         err) < 0 ||
+        /* byte offsets in the setter's error count from the source */
+        au_set_attribute_note(host, ev, "source", p->source,
+                              strlen(p->source), p->source_path,
+                              "(in the source built from this value)",
+                              err) < 0 ||
+        au_set_attribute(host, ev, "type", EVENT_TYPE, sizeof EVENT_TYPE - 1,
+                         "type", err) < 0 ||
+        (p->time != NULL &&
+         au_set_attribute(host, ev, "time", p->time, p->time_length,
+                          p->time_path, err) < 0) ||
+        au_set_attribute(host, ev, "datacontenttype", "application/json", 16,
+                         "datacontenttype", err) < 0 ||
+        host->event_set_data_json(ev, data, err) < 0) {
+        host->event_free(ev);
+        goto done;
+    }
+    result = host->emit(call, ev, err) < 0 ? CEGATE_ADAPTER_ERROR
+                                           : CEGATE_ADAPTER_OK;
+done:
+    json_decref(data);
+    free(p->source);
+    return result;
+}
+
 static cegate_adapter_result push(const cegate_host *host, cegate_call *call,
                                   const cegate_message *msg, cegate_error *err)
 {
@@ -415,7 +362,8 @@ static cegate_adapter_result push(const cegate_host *host, cegate_call *call,
                CEGATE_ADAPTER_ERROR;
     if (!json_is_object(message))
         return host->error_set(err, CEGATE_ERR_TYPE, "message",
-                               "must be an object, not %s", json_kind(message)),
+                               "must be an object, not %s",
+                               au_json_kind(message)),
                CEGATE_ADAPTER_ERROR;
 
     /* Every field is checked before anything is built. */
@@ -424,7 +372,7 @@ static cegate_adapter_result push(const cegate_host *host, cegate_call *call,
         if (!json_is_object(attributes))
             return host->error_set(err, CEGATE_ERR_TYPE, "message.attributes",
                                    "must be an object, not %s",
-                                   json_kind(attributes)),
+                                   au_json_kind(attributes)),
                    CEGATE_ADAPTER_ERROR;
         const char *key;
         json_t *v;
@@ -435,24 +383,24 @@ static cegate_adapter_result push(const cegate_host *host, cegate_call *call,
                 return host->error_set(err, CEGATE_ERR_TYPE,
                                        "message.attributes", "\"%s\" must "
                                        "be a string, not %s", name,
-                                       json_kind(v)),
+                                       au_json_kind(v)),
                        CEGATE_ADAPTER_ERROR;
             }
         }
     }
     const char *data, *used;
     size_t data_length;
-    if (string_member(host, member(message, "data"), "message.data", &data,
-                      &data_length, err) < 0)
+    if (au_string_field(host, member(message, "data"), "message.data", 0,
+                        &data, &data_length, err) < 0)
         return CEGATE_ADAPTER_ERROR;
 
-    if (attributes != NULL && (attribute(attributes, "ce-specversion") != NULL ||
-                               is_structured(attribute(attributes,
-                                                       "content-type"))))
+    if (attributes != NULL &&
+        (attribute(attributes, "ce-specversion") != NULL ||
+         au_is_cloudevents_type(attribute(attributes, "content-type"))))
         return carried_event(host, call, attributes, data, data_length, err);
 
     if (data != NULL &&
-        base64_decode(host, data, data_length, NULL, "message.data", err) < 0)
+        check_base64(host, data, data_length, "message.data", err) < 0)
         return CEGATE_ADAPTER_ERROR;
 
     char id_path[32], time_path[32], key_path[32];
@@ -460,35 +408,33 @@ static cegate_adapter_result push(const cegate_host *host, cegate_call *call,
     size_t id_length, time_length, key_length, subscription_length;
     const json_t *v = member2(message, "messageId", "message_id", &used);
     snprintf(id_path, sizeof id_path, "message.%s", used);
-    int rc = string_member(host, v, id_path, &id, &id_length, err);
-    if (rc == 0)
-        host->error_set(err, CEGATE_ERR_MISSING, "message.messageId",
-                        "required field is missing");
-    if (rc <= 0)
+    if (au_string_field(host, v, id_path, AU_REQUIRED, &id, &id_length,
+                        err) < 0)
         return CEGATE_ADAPTER_ERROR;
     v = member2(message, "publishTime", "publish_time", &used);
     snprintf(time_path, sizeof time_path, "message.%s", used);
-    if (string_member(host, v, time_path, &time, &time_length, err) < 0)
+    if (au_string_field(host, v, time_path, 0, &time, &time_length, err) < 0)
         return CEGATE_ADAPTER_ERROR;
     v = member2(message, "orderingKey", "ordering_key", &used);
     snprintf(key_path, sizeof key_path, "message.%s", used);
-    if (string_member(host, v, key_path, &ordering_key, &key_length, err) < 0)
-        return CEGATE_ADAPTER_ERROR;
-    if (string_member(host, member(root, "subscription"), "subscription",
-                      &subscription, &subscription_length, err) < 0)
+    if (au_string_field(host, v, key_path, 0, &ordering_key, &key_length,
+                        err) < 0 ||
+        au_string_field(host, member(root, "subscription"), "subscription", 0,
+                        &subscription, &subscription_length, err) < 0)
         return CEGATE_ADAPTER_ERROR;
     const json_t *attempt = member(root, "deliveryAttempt");
     if (attempt != NULL && !json_is_integer(attempt))
         return host->error_set(err, CEGATE_ERR_TYPE, "deliveryAttempt",
-                               "must be an integer, not %s", json_kind(attempt)),
+                               "must be an integer, not %s",
+                               au_json_kind(attempt)),
                CEGATE_ADAPTER_ERROR;
 
-    const char *source_path;
-    char *source = topic_source(host, call, msg, subscription,
-                                subscription_length, "subscription",
-                                &source_path);
-    if (source == NULL) {
-        if (source_path == NULL)
+    published p = {id, id_path, id_length, time, time_path, time_length, NULL,
+                   NULL};
+    p.source = topic_source(host, call, msg, subscription, subscription_length,
+                            "subscription", &p.source_path);
+    if (p.source == NULL) {
+        if (p.source_path == NULL)
             host->error_set(err, CEGATE_ERR_MISSING, "subscription",
                             "required field is missing (and neither the "
                             "topic option nor the request path names the "
@@ -505,7 +451,7 @@ static cegate_adapter_result push(const cegate_host *host, cegate_call *call,
     if (data != NULL)
         put(m, "data", json_stringn(data, data_length), &ok);
     if (attributes != NULL)
-        put(m, "attributes", json_deep_copy(attributes), &ok);
+        put(m, "attributes", json_incref((json_t *)attributes), &ok);
     put(m, "messageId", json_stringn(id, id_length), &ok);
     if (time != NULL)
         put(m, "publishTime", json_stringn(time, time_length), &ok);
@@ -520,32 +466,11 @@ static cegate_adapter_result push(const cegate_host *host, cegate_call *call,
         put(out, "deliveryAttempt", json_integer(json_integer_value(attempt)),
             &ok);
     json_decref(m);
-
-    cegate_event *ev = ok && out != NULL && m != NULL ? host->event_new() : NULL;
-    if (ev == NULL) {
-        host->error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory");
-        goto fail;
+    if (!ok || m == NULL) {
+        json_decref(out);
+        out = NULL;
     }
-    if (set_attribute(host, ev, "id", id, id_length, id_path, err) < 0 ||
-        set_attribute(host, ev, "source", source, strlen(source), source_path,
-                      err) < 0 ||
-        set_attribute(host, ev, "type", EVENT_TYPE, sizeof EVENT_TYPE - 1,
-                      "type", err) < 0 ||
-        (time != NULL && set_attribute(host, ev, "time", time, time_length,
-                                       time_path, err) < 0) ||
-        set_attribute(host, ev, "datacontenttype", "application/json", 16,
-                      "datacontenttype", err) < 0 ||
-        host->event_set_data_json(ev, out, err) < 0)
-        goto fail;
-    json_decref(out);
-    free(source);
-    return host->emit(call, ev, err) < 0 ? CEGATE_ADAPTER_ERROR
-                                          : CEGATE_ADAPTER_OK;
-fail:
-    host->event_free(ev);
-    json_decref(out);
-    free(source);
-    return CEGATE_ADAPTER_ERROR;
+    return emit_published(host, call, &p, out, err);
 }
 
 /* ---- the Functions Framework's legacy background event --------------------- */
@@ -583,15 +508,10 @@ static cegate_adapter_result legacy(const cegate_host *host, cegate_call *call,
 
     const char *id, *time, *name = NULL, *service = NULL;
     size_t id_length, time_length, name_length = 0, service_length = 0;
-    int rc = string_member(host, member(context, "eventId"), id_path, &id,
-                           &id_length, err);
-    if (rc == 0)
-        host->error_set(err, CEGATE_ERR_MISSING, id_path,
-                        "required field is missing");
-    if (rc <= 0)
-        return CEGATE_ADAPTER_ERROR;
-    if (string_member(host, member(context, "timestamp"), time_path, &time,
-                      &time_length, err) < 0)
+    if (au_string_field(host, member(context, "eventId"), id_path,
+                        AU_REQUIRED, &id, &id_length, err) < 0 ||
+        au_string_field(host, member(context, "timestamp"), time_path, 0,
+                        &time, &time_length, err) < 0)
         return CEGATE_ADAPTER_ERROR;
     const json_t *resource = member(context, "resource");
     if (json_is_string(resource)) {
@@ -599,47 +519,48 @@ static cegate_adapter_result legacy(const cegate_host *host, cegate_call *call,
         name_length = json_string_length(resource);
         snprintf(name_path, sizeof name_path, "%sresource", prefix);
     } else if (json_is_object(resource)) {
-        if (string_member(host, member(resource, "name"), name_path, &name,
-                          &name_length, err) < 0 ||
-            string_member(host, member(resource, "service"), service_path,
-                          &service, &service_length, err) < 0)
+        if (au_string_field(host, member(resource, "name"), name_path, 0,
+                            &name, &name_length, err) < 0 ||
+            au_string_field(host, member(resource, "service"), service_path,
+                            0, &service, &service_length, err) < 0)
             return CEGATE_ADAPTER_ERROR;
     } else if (resource != NULL) {
         return host->error_set(err, CEGATE_ERR_TYPE, name_path,
                                "resource must be an object or a string, not "
-                               "%s", json_kind(resource)),
+                               "%s", au_json_kind(resource)),
                CEGATE_ADAPTER_ERROR;
     }
     const json_t *data = member(root, "data");
     if (data != NULL && !json_is_object(data))
         return host->error_set(err, CEGATE_ERR_TYPE, "data",
-                               "must be an object, not %s", json_kind(data)),
+                               "must be an object, not %s",
+                               au_json_kind(data)),
                CEGATE_ADAPTER_ERROR;
     const char *bytes;
     size_t bytes_length;
     if (data != NULL &&
-        (string_member(host, member(data, "data"), "data.data", &bytes,
-                       &bytes_length, err) < 0 ||
-         (bytes != NULL && base64_decode(host, bytes, bytes_length, NULL,
-                                         "data.data", err) < 0)))
+        (au_string_field(host, member(data, "data"), "data.data", 0, &bytes,
+                         &bytes_length, err) < 0 ||
+         (bytes != NULL && check_base64(host, bytes, bytes_length,
+                                        "data.data", err) < 0)))
         return CEGATE_ADAPTER_ERROR;
 
     /* The source: the resource as Google's mapping says, else the topic
      * option or the request path as for a push. */
-    char *source = NULL;
-    const char *source_path = name_path;
+    published p = {id, id_path, id_length, time, time_path, time_length, NULL,
+                   name_path};
     if (name != NULL && name_length > 0) {
         const char *svc = service && service_length ? service
                                                     : "pubsub.googleapis.com";
         size_t svc_length = service && service_length ? service_length
                                                        : strlen(svc);
-        source = malloc(2 + svc_length + 1 + name_length + 1);
-        if (source != NULL)
-            snprintf(source, 2 + svc_length + 1 + name_length + 1, "//%.*s/%.*s",
-                     (int)svc_length, svc, (int)name_length, name);
+        size_t size = 2 + svc_length + 1 + name_length + 1;
+        if ((p.source = malloc(size)) != NULL)
+            snprintf(p.source, size, "//%.*s/%.*s", (int)svc_length, svc,
+                     (int)name_length, name);
     } else {
-        source = topic_source(host, call, msg, NULL, 0, NULL, &source_path);
-        if (source == NULL && source_path == NULL)
+        p.source = topic_source(host, call, msg, NULL, 0, NULL, &p.source_path);
+        if (p.source == NULL && p.source_path == NULL)
             return host->error_set(err, CEGATE_ERR_MISSING, name_path,
                                    "required field is missing (and neither "
                                    "the topic option nor the request path "
@@ -647,8 +568,9 @@ static cegate_adapter_result legacy(const cegate_host *host, cegate_call *call,
                    CEGATE_ADAPTER_ERROR;
     }
 
-    int ok = source != NULL;
-    json_t *m = data != NULL ? json_deep_copy(data) : json_object();
+    /* A shallow copy: only members are added. */
+    int ok = 1;
+    json_t *m = data != NULL ? json_copy((json_t *)data) : json_object();
     json_t *out = json_object();
     if (m != NULL && member(m, "messageId") == NULL)
         put(m, "messageId", json_stringn(id, id_length), &ok);
@@ -657,32 +579,11 @@ static cegate_adapter_result legacy(const cegate_host *host, cegate_call *call,
     if (m != NULL)
         put(out, "message", json_incref(m), &ok);
     json_decref(m);
-
-    cegate_event *ev = ok && out != NULL && m != NULL ? host->event_new() : NULL;
-    if (ev == NULL) {
-        host->error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory");
-        goto fail;
+    if (!ok || m == NULL) {
+        json_decref(out);
+        out = NULL;
     }
-    if (set_attribute(host, ev, "id", id, id_length, id_path, err) < 0 ||
-        set_attribute(host, ev, "source", source, strlen(source), source_path,
-                      err) < 0 ||
-        set_attribute(host, ev, "type", EVENT_TYPE, sizeof EVENT_TYPE - 1,
-                      "type", err) < 0 ||
-        (time != NULL && set_attribute(host, ev, "time", time, time_length,
-                                       time_path, err) < 0) ||
-        set_attribute(host, ev, "datacontenttype", "application/json", 16,
-                      "datacontenttype", err) < 0 ||
-        host->event_set_data_json(ev, out, err) < 0)
-        goto fail;
-    json_decref(out);
-    free(source);
-    return host->emit(call, ev, err) < 0 ? CEGATE_ADAPTER_ERROR
-                                          : CEGATE_ADAPTER_OK;
-fail:
-    host->event_free(ev);
-    json_decref(out);
-    free(source);
-    return CEGATE_ADAPTER_ERROR;
+    return emit_published(host, call, &p, out, err);
 }
 
 /* ---- the adapter ------------------------------------------------------------- */
