@@ -19,10 +19,6 @@
  * accepting, finish, remove the socket it created, exit 0. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <limits.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +29,10 @@
 #include <fcgiapp.h>
 #include <jansson.h>
 
+#include "../common/fcgi_app.h"
 #include "sha256.h"
 
 #define TEXT_MAX 4096
-#define MAX_THREADS 256
 #define MAX_SLEEP_MS 600000L
 
 static const char usage[] =
@@ -55,58 +51,13 @@ static const char usage[] =
     "X-Echo-Sleep-Ms: N (sleep first), X-Echo-Stderr: TEXT (write TEXT to the\n"
     "FastCGI stderr stream). SIGTERM/SIGINT stop it cleanly (exit 0).\n";
 
-static int listen_fd = 0;
-static atomic_int stopping;
-
-/* ---- UTF-8 ---------------------------------------------------------------- */
-
-/* Length of the well-formed UTF-8 sequence at s (n bytes available), or 0. */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        len = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        len = 4, cp = c & 0x07;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if (len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
-        return 0;
-    if (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))
-        return 0;
-    return len;
-}
-
-static int utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_sequence(p + i, n - i);
-        if (k == 0)
-            return 0;
-        i += k;
-    }
-    return 1;
-}
+/* ---- UTF-8 ------------------------------------------------------------------ */
 
 /* s as a JSON string, each byte that is not part of well-formed UTF-8
  * replaced by U+FFFD (params are bytes; JSON strings are not). */
 static json_t *string_lossy(const char *s, size_t n, char **scratch)
 {
-    if (utf8_valid(s, n))
+    if (fcgi_app_utf8_valid(s, n))
         return json_stringn(s, n);
     char *out = malloc(n * 3 + 1);
     if (out == NULL)
@@ -114,7 +65,7 @@ static json_t *string_lossy(const char *s, size_t n, char **scratch)
     const unsigned char *p = (const unsigned char *)s;
     size_t o = 0;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_sequence(p + i, n - i);
+        size_t k = fcgi_app_utf8_sequence(p + i, n - i);
         if (k == 0) {
             memcpy(out + o, "\xEF\xBF\xBD", 3);
             o += 3;
@@ -167,24 +118,11 @@ static const char *reason(int status)
     }
 }
 
-/* A whole decimal number in [lo, hi], or -1. */
-static long parse_number(const char *s, long lo, long hi)
-{
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < lo || v > hi)
-        return -1;
-    return v;
-}
-
 /* Sleep, cut short when the app is stopping (SIGUSR2 interrupts it). */
 static void sleep_ms(long ms)
 {
     struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};
-    while (!atomic_load(&stopping) && nanosleep(&left, &left) < 0 &&
+    while (!fcgi_app_stopping() && nanosleep(&left, &left) < 0 &&
            errno == EINTR)
         ;
 }
@@ -217,14 +155,14 @@ static json_t *describe_params(char **envp)
 
 static void handle(FCGX_Request *r)
 {
-    long ms = parse_number(FCGX_GetParam("HTTP_X_ECHO_SLEEP_MS", r->envp), 0,
+    long ms = fcgi_app_number(FCGX_GetParam("HTTP_X_ECHO_SLEEP_MS", r->envp), 0,
                            MAX_SLEEP_MS);
     if (ms > 0)
         sleep_ms(ms);
     const char *to_stderr = FCGX_GetParam("HTTP_X_ECHO_STDERR", r->envp);
     if (to_stderr != NULL)
         FCGX_PutS(to_stderr, r->err);
-    long status = parse_number(FCGX_GetParam("HTTP_X_ECHO_STATUS", r->envp),
+    long status = fcgi_app_number(FCGX_GetParam("HTTP_X_ECHO_STATUS", r->envp),
                                100, 999);
     if (status < 0)
         status = 200;
@@ -251,7 +189,7 @@ static void handle(FCGX_Request *r)
 
     json_t *body = json_pack("{s:I, s:s}", "length", (json_int_t)length,
                              "sha256", hex);
-    if (body != NULL && length <= TEXT_MAX && utf8_valid(text, kept))
+    if (body != NULL && length <= TEXT_MAX && fcgi_app_utf8_valid(text, kept))
         json_object_set_new(body, "text", json_stringn(text, kept));
     json_t *root = json_pack("{s:o, s:o, s:I}", "params",
                              describe_params(r->envp), "body", body, "pid",
@@ -278,159 +216,12 @@ static void handle(FCGX_Request *r)
 
 /* ---- serving ---------------------------------------------------------------- */
 
-static void *serve(void *arg)
-{
-    (void)arg;
-    FCGX_Request r;
-    if (FCGX_InitRequest(&r, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
-        return NULL;
-    int failures = 0;
-    while (!atomic_load(&stopping)) {
-        int rc = FCGX_Accept_r(&r);
-        if (rc < 0) {
-            if (atomic_load(&stopping))
-                break;
-            if (rc == -EINTR)
-                continue;
-            /* Accept errors that persist (a closed or non-socket fd 0, no
-             * descriptors left) end the app instead of spinning. */
-            if (++failures >= 100) {
-                fprintf(stderr, "echo: accept keeps failing (%d), stopping\n", rc);
-                kill(getpid(), SIGTERM);
-                break;
-            }
-            struct timespec ts = {0, 10000000L};
-            nanosleep(&ts, NULL);
-            continue;
-        }
-        failures = 0;
-        handle(&r);
-        FCGX_Finish_r(&r);
-    }
-    FCGX_Finish_r(&r);
-    FCGX_Free(&r, 1);
-    return NULL;
-}
-
-/* libfcgi's rule: "HOST:PORT" or ":PORT" with a non-zero port is TCP. */
-static int is_tcp(const char *sock)
-{
-    const char *colon = strchr(sock, ':');
-    return colon != NULL && atoi(colon + 1) != 0;
-}
-
-static void on_wake(int sig)
-{
-    (void)sig; /* only interrupts blocking calls */
-}
-
 int main(int argc, char **argv)
 {
-    const char *sock = getenv("SOCK");
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        } else if ((strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--socket") == 0) &&
-                   i + 1 < argc) {
-            sock = argv[++i];
-        } else if (strncmp(argv[i], "--socket=", 9) == 0) {
-            sock = argv[i] + 9;
-        } else {
-            fprintf(stderr, "echo: unknown argument '%s'\n%s", argv[i], usage);
-            return 2;
-        }
-    }
-    long threads = 1;
-    const char *t = getenv("THREADS");
-    if (t != NULL && *t != '\0') {
-        threads = parse_number(t, 1, MAX_THREADS);
-        if (threads < 0) {
-            fprintf(stderr, "echo: THREADS must be 1 to %d\n", MAX_THREADS);
-            return 2;
-        }
-    }
-
-    /* SIGTERM/SIGINT are taken by sigwait() in the main thread: blocked
-     * everywhere (threads inherit the mask). SIGUSR2 only wakes workers out
-     * of accept() and reads when it is time to stop. */
-    sigset_t stop_set;
-    sigemptyset(&stop_set);
-    sigaddset(&stop_set, SIGTERM);
-    sigaddset(&stop_set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_wake; /* no SA_RESTART: blocked calls return EINTR */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR2, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    if (FCGX_Init() != 0) {
-        fprintf(stderr, "echo: FCGX_Init failed\n");
-        return 1;
-    }
-    int own_socket = sock != NULL && *sock != '\0';
-    if (own_socket) {
-        listen_fd = FCGX_OpenSocket(sock, 1024);
-        if (listen_fd < 0) {
-            fprintf(stderr, "echo: cannot listen on %s: %s\n", sock, strerror(errno));
-            return 1;
-        }
-    } else if (FCGX_IsCGI()) {
-        fprintf(stderr, "echo: no socket: give -s PATH or SOCK=PATH, or start "
-                        "it with spawn-fcgi (listening socket on fd 0)\n");
-        return 2;
-    }
-
-    pthread_t tid[MAX_THREADS];
-    int started = 0;
-    for (long i = 0; i < threads; i++) {
-        if (pthread_create(&tid[started], NULL, serve, NULL) != 0) {
-            fprintf(stderr, "echo: cannot start thread %ld\n", i + 1);
-            break;
-        }
-        started++;
-    }
-    if (started == 0)
-        return 1;
-
-    int sig = 0;
-    while (sigwait(&stop_set, &sig) != 0)
-        ;
-    atomic_store(&stopping, 1);
-    FCGX_ShutdownPending();
-
-    /* Wake the workers until each has left (a wake-up can land just before
-     * a worker blocks again); give up after 5 s and leave anyway. */
-    int joined[MAX_THREADS] = {0};
-    int left = started;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (left > 0) {
-        for (int i = 0; i < started; i++)
-            if (!joined[i])
-                pthread_kill(tid[i], SIGUSR2);
-        struct timespec nap = {0, 10000000L};
-        nanosleep(&nap, NULL);
-        for (int i = 0; i < started; i++)
-            if (!joined[i] && pthread_tryjoin_np(tid[i], NULL) == 0) {
-                joined[i] = 1;
-                left--;
-            }
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - t0.tv_sec > 5) {
-            fprintf(stderr, "echo: %d thread(s) did not stop; exiting anyway\n", left);
-            if (own_socket && !is_tcp(sock))
-                unlink(sock);
-            _exit(0);
-        }
-    }
-    if (own_socket) {
-        close(listen_fd);
-        if (!is_tcp(sock))
-            unlink(sock);
-    }
-    return 0;
+    static const struct fcgi_app app = {.name = "echo", .usage = usage, .handle = handle};
+    struct fcgi_app_config cfg;
+    int rc = fcgi_app_configure(&app, argc, argv, &cfg);
+    if (rc >= 0)
+        return rc;
+    return fcgi_app_serve(&app, &cfg);
 }

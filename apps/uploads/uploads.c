@@ -18,24 +18,20 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 #include <jansson.h>
 
+#include "../common/fcgi_app.h"
+
 #define MAX_BODY (1024 * 1024)
 #define MAX_RECORDS 100000 /* in memory; the oldest go first */
-#define MAX_THREADS 256
 #define S3_CREATED "com.amazonaws.s3.ObjectCreated"
 
 static const char usage[] =
@@ -57,46 +53,11 @@ static const char usage[] =
     "Environment: SOCK, THREADS (default 1), UPLOADS_LOG (append each record\n"
     "as a JSON line to this file). SIGTERM/SIGINT stop it cleanly (exit 0).\n";
 
-static int listen_fd = 0;
-static atomic_int stopping;
 static const char *log_path;
 static pthread_mutex_t records_lock = PTHREAD_MUTEX_INITIALIZER;
 static json_t *records; /* array, guarded by records_lock */
 
 /* ---- helpers ---------------------------------------------------------------- */
-
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        size_t len;
-        uint32_t cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF)
-            len = 2, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            len = 3, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            len = 4, cp = c & 0x07;
-        else
-            return 0;
-        if (n - i < len)
-            return 0;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3F);
-        }
-        if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
 
 static int hex_value(char c)
 {
@@ -144,7 +105,7 @@ static char *decode_s3_key(const char *key, const char **why)
         }
     }
     out[o] = '\0';
-    if (!utf8_valid(out, o)) {
+    if (!fcgi_app_utf8_valid(out, o)) {
         *why = "the decoded key is not UTF-8";
         free(out);
         return NULL;
@@ -200,8 +161,9 @@ static void fail(FCGX_Request *r, int status, const char *field, const char *fmt
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     json_t *body = json_object();
-    json_object_set_new(body, "error", json_string(utf8_valid((unsigned char *)msg, strlen(msg))
-                                                      ? msg : "invalid request"));
+    json_object_set_new(body, "error",
+                        json_string(fcgi_app_utf8_valid(msg, strlen(msg)) ? msg
+                                                                          : "invalid request"));
     if (field != NULL)
         json_object_set_new(body, "field", json_string(field));
     respond(r, status, body, NULL);
@@ -418,159 +380,34 @@ static void handle(FCGX_Request *r)
     }
 }
 
-/* ---- serving (as in apps/echo) --------------------------------------------- */
+/* ---- serving (apps/common/fcgi_app.c) --------------------------------------- */
 
-static void *serve(void *arg)
+/* THREADS as strtol reads it (leading blanks and a sign allowed). */
+static long parse_threads(const char *t)
 {
-    (void)arg;
-    FCGX_Request r;
-    if (FCGX_InitRequest(&r, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
-        return NULL;
-    int failures = 0;
-    while (!atomic_load(&stopping)) {
-        int rc = FCGX_Accept_r(&r);
-        if (rc < 0) {
-            if (atomic_load(&stopping))
-                break;
-            if (rc == -EINTR)
-                continue;
-            if (++failures >= 100) {
-                fprintf(stderr, "uploads: accept keeps failing (%d), stopping\n", rc);
-                kill(getpid(), SIGTERM);
-                break;
-            }
-            struct timespec ts = {0, 10000000L};
-            nanosleep(&ts, NULL);
-            continue;
-        }
-        failures = 0;
-        handle(&r);
-        FCGX_Finish_r(&r);
-    }
-    FCGX_Finish_r(&r);
-    FCGX_Free(&r, 1);
-    return NULL;
-}
-
-static int is_tcp(const char *sock)
-{
-    const char *colon = strchr(sock, ':');
-    return colon != NULL && atoi(colon + 1) != 0;
-}
-
-static void on_wake(int sig)
-{
-    (void)sig;
+    char *end;
+    long threads = strtol(t, &end, 10);
+    if (*end != '\0' || threads < 1 || threads > FCGI_APP_MAX_THREADS)
+        return -1;
+    return threads;
 }
 
 int main(int argc, char **argv)
 {
-    const char *sock = getenv("SOCK");
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        } else if ((strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--socket") == 0) &&
-                   i + 1 < argc) {
-            sock = argv[++i];
-        } else if (strncmp(argv[i], "--socket=", 9) == 0) {
-            sock = argv[i] + 9;
-        } else {
-            fprintf(stderr, "uploads: unknown argument '%s'\n%s", argv[i], usage);
-            return 2;
-        }
-    }
-    long threads = 1;
-    const char *t = getenv("THREADS");
-    if (t != NULL && *t != '\0') {
-        char *end;
-        threads = strtol(t, &end, 10);
-        if (*end != '\0' || threads < 1 || threads > MAX_THREADS) {
-            fprintf(stderr, "uploads: THREADS must be 1 to %d\n", MAX_THREADS);
-            return 2;
-        }
-    }
+    static const struct fcgi_app app = {.name = "uploads", .usage = usage, .handle = handle,
+                                        .threads = parse_threads,
+                                        .quiet_thread_start = 1};
+    struct fcgi_app_config cfg;
+    int rc = fcgi_app_configure(&app, argc, argv, &cfg);
+    if (rc >= 0)
+        return rc;
     log_path = getenv("UPLOADS_LOG");
     if (log_path != NULL && *log_path == '\0')
         log_path = NULL;
     records = json_array();
     if (records == NULL)
         return 1;
-
-    sigset_t stop_set;
-    sigemptyset(&stop_set);
-    sigaddset(&stop_set, SIGTERM);
-    sigaddset(&stop_set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_wake;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR2, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    if (FCGX_Init() != 0) {
-        fprintf(stderr, "uploads: FCGX_Init failed\n");
-        return 1;
-    }
-    int own_socket = sock != NULL && *sock != '\0';
-    if (own_socket) {
-        listen_fd = FCGX_OpenSocket(sock, 1024);
-        if (listen_fd < 0) {
-            fprintf(stderr, "uploads: cannot listen on %s: %s\n", sock, strerror(errno));
-            return 1;
-        }
-    } else if (FCGX_IsCGI()) {
-        fprintf(stderr, "uploads: no socket: give -s PATH or SOCK=PATH, or start "
-                        "it with spawn-fcgi (listening socket on fd 0)\n");
-        return 2;
-    }
-
-    pthread_t tid[MAX_THREADS];
-    int started = 0;
-    for (long i = 0; i < threads; i++) {
-        if (pthread_create(&tid[started], NULL, serve, NULL) != 0)
-            break;
-        started++;
-    }
-    if (started == 0)
-        return 1;
-
-    int sig = 0;
-    while (sigwait(&stop_set, &sig) != 0)
-        ;
-    atomic_store(&stopping, 1);
-    FCGX_ShutdownPending();
-
-    int joined[MAX_THREADS] = {0};
-    int left = started;
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    while (left > 0) {
-        for (int i = 0; i < started; i++)
-            if (!joined[i])
-                pthread_kill(tid[i], SIGUSR2);
-        struct timespec nap = {0, 10000000L};
-        nanosleep(&nap, NULL);
-        for (int i = 0; i < started; i++)
-            if (!joined[i] && pthread_tryjoin_np(tid[i], NULL) == 0) {
-                joined[i] = 1;
-                left--;
-            }
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - t0.tv_sec > 5) {
-            fprintf(stderr, "uploads: %d thread(s) did not stop; exiting anyway\n", left);
-            if (own_socket && !is_tcp(sock))
-                unlink(sock);
-            _exit(0);
-        }
-    }
-    if (own_socket) {
-        close(listen_fd);
-        if (!is_tcp(sock))
-            unlink(sock);
-    }
+    rc = fcgi_app_serve(&app, &cfg);
     json_decref(records);
-    return 0;
+    return rc;
 }

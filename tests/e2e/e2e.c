@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -19,15 +18,11 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../../apps/echo/sha256.h"
 #include "e2e.h"
-
-extern char **environ;
 
 #define MAX_PROCS 32
 
@@ -42,20 +37,6 @@ static size_t replay_count;
 static int file_counter;
 
 /* ---- small things ------------------------------------------------------------- */
-
-double e2e_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void nap_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
 
 void *e2e_own(void *p)
 {
@@ -120,39 +101,6 @@ const char *e2e_write_text(const char *name, const char *text, mode_t mode)
     return e2e_write(name, text, strlen(text), mode);
 }
 
-char *e2e_slurp(const char *path, size_t *length)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 65536, n = 0, k;
-    char *buf = malloc(cap + 1);
-    while (buf != NULL && (k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap) {
-            char *bigger = realloc(buf, (cap *= 2) + 1);
-            if (bigger == NULL)
-                free(buf);
-            buf = bigger;
-        }
-    }
-    fclose(f);
-    if (buf == NULL)
-        return NULL;
-    buf[n] = '\0';
-    if (length != NULL)
-        *length = n;
-    return buf;
-}
-
-const char *e2e_env(const char *name)
-{
-    const char *v = getenv(name);
-    cr_assert(v != NULL && *v, "%s is not set (run the tests through make check)",
-              name);
-    return v;
-}
-
 const char *e2e_find_program(const char *const *candidates)
 {
     for (size_t i = 0; candidates[i] != NULL; i++) {
@@ -184,7 +132,7 @@ const char *e2e_find_program(const char *const *candidates)
 
 const char *e2e_sample(const char *name)
 {
-    return e2e_fmt("%s/samples/%s", e2e_env("CEGATE_TEST_DATA"), name);
+    return e2e_fmt("%s/samples/%s", run_need_env("CEGATE_TEST_DATA"), name);
 }
 
 const char *e2e_write_events(const char *name, int n, const char *id_prefix,
@@ -228,27 +176,17 @@ void e2e_setup(void)
     file_counter = 0;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 /* Kill a process group and reap it, whatever it is doing. */
 static void kill_group(pid_t pgid)
 {
     kill(-pgid, SIGKILL);
-    double until = e2e_now() + E2E_STOP_SECONDS;
-    while (e2e_now() < until) {
+    double until = run_now() + E2E_STOP_SECONDS;
+    while (run_now() < until) {
         pid_t r = waitpid(-pgid, NULL, WNOHANG);
         if (r < 0 && errno == ECHILD)
             break;
         if (r <= 0)
-            nap_ms(5);
+            run_nap_ms(5);
     }
 }
 
@@ -265,8 +203,7 @@ void e2e_teardown(void)
     /* Anything else the subreaper inherited. */
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;
-    if (dir[0])
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    run_remove_tree(dir);
     json_decref(owned_json);
     owned_json = NULL;
     for (size_t i = 0; i < owned_count; i++)
@@ -278,33 +215,6 @@ void e2e_teardown(void)
 }
 
 /* ---- processes -------------------------------------------------------------------- */
-
-/* environ minus SOCK and THREADS and the names in extra, plus extra. */
-static char **child_env(const char *const *extra)
-{
-    size_t n = 0, m = 0;
-    while (environ[n])
-        n++;
-    while (extra && extra[m])
-        m++;
-    char **env = calloc(n + m + 1, sizeof *env);
-    cr_assert_not_null(env);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        int drop = strncmp(environ[i], "SOCK=", 5) == 0 ||
-                   strncmp(environ[i], "THREADS=", 8) == 0;
-        for (size_t j = 0; j < m && !drop; j++) {
-            size_t len = strcspn(extra[j], "=") + 1;
-            drop = strncmp(environ[i], extra[j], len) == 0;
-        }
-        if (!drop)
-            env[k++] = environ[i];
-    }
-    for (size_t j = 0; j < m; j++)
-        env[k++] = (char *)extra[j];
-    env[k] = NULL;
-    return env;
-}
 
 /* posix_spawn in a new process group, default signal handling, stdin
  * /dev/null, stdout and stderr to files. */
@@ -332,7 +242,8 @@ static pid_t spawn(const char *const *argv, const char *const *extra,
     posix_spawnattr_setpgroup(&attr, 0);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                         POSIX_SPAWN_SETSIGDEF);
-    char **env = child_env(extra);
+    static const char *const ours[] = {"SOCK", "THREADS", NULL};
+    char **env = run_child_env(ours, extra);
     pid_t pid = -1;
     int e = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, env);
     free(env);
@@ -340,33 +251,6 @@ static pid_t spawn(const char *const *argv, const char *const *extra,
     posix_spawnattr_destroy(&attr);
     cr_assert_eq(e, 0, "cannot start %s: %s", argv[0], strerror(e));
     return pid;
-}
-
-int e2e_can_connect(const char *socket_path)
-{
-    int port = 0;
-    if (socket_path[0] != '/') {
-        cr_assert(sscanf(socket_path, "127.0.0.1:%d", &port) == 1 && port > 0 &&
-                      port < 65536,
-                  "not a unix socket path or 127.0.0.1:PORT: %s", socket_path);
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            return 0;
-        struct sockaddr_in sin = {.sin_family = AF_INET,
-                                  .sin_port = htons((uint16_t)port),
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        int ok = connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
-        close(fd);
-        return ok;
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return 0;
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", socket_path);
-    int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-    close(fd);
-    return ok;
 }
 
 int e2e_free_loopback_port(void)
@@ -386,14 +270,14 @@ int e2e_free_loopback_port(void)
 
 void e2e_wait_socket(const char *socket_path, e2e_proc *p, double seconds)
 {
-    double until = e2e_now() + seconds;
-    while (!e2e_can_connect(socket_path)) {
+    double until = run_now() + seconds;
+    while (!run_can_connect(socket_path)) {
         if (p != NULL && p->running) {
             int status;
             if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
                 p->running = 0;
                 p->status = status;
-                char *text = e2e_slurp(p->err, NULL);
+                char *text = run_slurp(p->err, NULL);
                 const char *t = e2e_fmt("%s", text ? text : "");
                 free(text);
                 cr_assert_fail("%s exited at start (wait status %d) before %s "
@@ -401,9 +285,9 @@ void e2e_wait_socket(const char *socket_path, e2e_proc *p, double seconds)
                                p->name, status, socket_path, t);
             }
         }
-        cr_assert_lt(e2e_now(), until, "%s: %s accepted no connection within "
+        cr_assert_lt(run_now(), until, "%s: %s accepted no connection within "
                      "%.0f s", p ? p->name : "socket", socket_path, seconds);
-        nap_ms(5);
+        run_nap_ms(5);
     }
 }
 
@@ -432,7 +316,7 @@ int e2e_stop(e2e_proc *p)
     p->running = 0;
     p->status = -1;
     kill(-p->pid, SIGTERM);
-    double until = e2e_now() + E2E_STOP_SECONDS;
+    double until = run_now() + E2E_STOP_SECONDS;
     int killed = 0;
     for (;;) {
         int status;
@@ -443,14 +327,14 @@ int e2e_stop(e2e_proc *p)
             break; /* the whole group is gone and reaped */
         if (r > 0)
             continue;
-        if (!killed && e2e_now() > until) {
+        if (!killed && run_now() > until) {
             kill(-p->pid, SIGKILL);
             killed = 1;
-            until = e2e_now() + E2E_STOP_SECONDS;
-        } else if (killed && e2e_now() > until) {
+            until = run_now() + E2E_STOP_SECONDS;
+        } else if (killed && run_now() > until) {
             break;
         }
-        nap_ms(5);
+        run_nap_ms(5);
     }
     if (killed && p->status != -1 && WIFSIGNALED(p->status) &&
         WTERMSIG(p->status) == SIGKILL)
@@ -461,7 +345,7 @@ int e2e_stop(e2e_proc *p)
 void e2e_stop_clean(e2e_proc *p)
 {
     int status = e2e_stop(p);
-    char *text = e2e_slurp(p->err, NULL);
+    char *text = run_slurp(p->err, NULL);
     const char *t = e2e_fmt("%s", text ? text : "");
     free(text);
     cr_assert(status >= 0, "%s did not stop on SIGTERM within %.0f s", p->name,
@@ -477,7 +361,7 @@ void e2e_stop_clean(e2e_proc *p)
 void e2e_replay_start(e2e_run *r, const char *const *args)
 {
     memset(r, 0, sizeof *r);
-    const char *bin = e2e_env("CEGATE_BIN");
+    const char *bin = run_need_env("CEGATE_BIN");
     cr_assert_eq(access(bin, X_OK), 0, "CEGATE_BIN=%s: %s", bin, strerror(errno));
     size_t n = 0;
     while (args[n])
@@ -532,15 +416,15 @@ static size_t count_status(json_t *lines, const char *status)
 
 int e2e_replay_wait(e2e_run *r)
 {
-    double until = e2e_now() + E2E_RUN_SECONDS;
+    double until = run_now() + E2E_RUN_SECONDS;
     while (e2e_replay_running(r)) {
-        if (e2e_now() > until) {
+        if (run_now() > until) {
             kill_group(r->pid);
             forget_replay(r->pid);
             cr_assert_fail("cegate replay did not finish within %.0f s",
                            E2E_RUN_SECONDS);
         }
-        nap_ms(2);
+        run_nap_ms(2);
     }
     r->exit_code = WIFEXITED(r->wait_status) ? WEXITSTATUS(r->wait_status) : -1;
     return r->exit_code;
@@ -550,8 +434,8 @@ void e2e_replay_finish(e2e_run *r)
 {
     e2e_replay_wait(r);
     size_t out_length = 0;
-    r->stdout_text = e2e_own(e2e_slurp(r->out, &out_length));
-    r->stderr_text = e2e_own(e2e_slurp(r->err, NULL));
+    r->stdout_text = e2e_own(run_slurp(r->out, &out_length));
+    r->stderr_text = e2e_own(run_slurp(r->err, NULL));
     cr_assert_not_null(r->stdout_text);
     cr_assert_not_null(r->stderr_text);
     const char *err = r->stderr_text;
@@ -666,12 +550,44 @@ json_t *e2e_response_json(json_t *line)
     return e2e_own_json(v);
 }
 
+void e2e_assert_delivered(const e2e_run *r, size_t n)
+{
+    cr_assert_eq(r->exit_code, 0, "stderr: %s", r->stderr_text);
+    cr_assert_eq(r->delivered, n, "%zu of %zu events delivered; stderr: %s",
+                 r->delivered, n, r->stderr_text);
+}
+
+void e2e_assert_outcome(json_t *line, const char *status, json_int_t code,
+                        json_int_t attempts)
+{
+    const char *got = e2e_str(line, "status");
+    json_int_t got_code = json_integer_value(json_object_get(line, "code"));
+    cr_assert_str_eq(got, status, "status %s, want %s (code %lld, error: %s)", got,
+                     status, (long long)got_code, e2e_str(line, "error"));
+    cr_assert_eq(e2e_int(line, "code"), code, "%s: code %lld, want %lld", status,
+                 (long long)got_code, (long long)code);
+    cr_assert_eq(e2e_int(line, "attempts"), attempts, "%s, code %lld: %lld attempts, want %lld",
+                 status, (long long)code, (long long)e2e_int(line, "attempts"),
+                 (long long)attempts);
+}
+
 /* ---- params ----------------------------------------------------------------------- */
 
 void e2e_params_add(e2e_params *ps, const char *name, const char *value)
 {
     cr_assert_lt(ps->count, E2E_MAX_PARAMS);
     ps->p[ps->count++] = (e2e_param){name, value};
+}
+
+void e2e_order_ce_params(e2e_params *ps)
+{
+    e2e_params_add(ps, "HTTP_CE_SPECVERSION", "1.0");
+    e2e_params_add(ps, "HTTP_CE_ID", E2E_ORDER_ID);
+    e2e_params_add(ps, "HTTP_CE_SOURCE", "https://shop.example.com/orders");
+    e2e_params_add(ps, "HTTP_CE_TYPE", "com.example.order.created");
+    e2e_params_add(ps, "HTTP_CE_SUBJECT", "orders/1042");
+    e2e_params_add(ps, "HTTP_CE_TIME", "2026-11-23T09:30:00Z");
+    e2e_params_add(ps, "HTTP_CE_TENANT", "acme");
 }
 
 void e2e_standard_params(e2e_params *ps, const char *method,

@@ -20,6 +20,8 @@
 
 #include <jansson.h>
 
+#include "../common/run.h"
+
 /* Deadlines, in seconds: generous, so that slow (sanitized, loaded)
  * machines pass; a healthy run takes a small fraction of them. */
 #define E2E_START_SECONDS 60.0
@@ -50,19 +52,10 @@ const char *e2e_fmt(const char *format, ...)
 const char *e2e_write(const char *name, const void *data, size_t n, mode_t mode);
 const char *e2e_write_text(const char *name, const char *text, mode_t mode);
 
-/* A whole file, NUL-terminated (NULL if it cannot be read); free() it,
- * or hand it to e2e_own. */
-char *e2e_slurp(const char *path, size_t *length);
-
-/* Required environment (set by make check): asserts it is set. */
-const char *e2e_env(const char *name);
-
 /* The absolute path of the first executable found among `candidates`
  * (NULL-terminated; bare names are looked up in PATH, /usr/sbin, /sbin),
  * or NULL. */
 const char *e2e_find_program(const char *const *candidates);
-
-double e2e_now(void);
 
 /* $CEGATE_TEST_DATA/samples/<name>. */
 const char *e2e_sample(const char *name);
@@ -99,12 +92,9 @@ e2e_proc *e2e_start(const char *name, const char *const *argv,
                     const char *const *env_extra, const char *socket_path);
 
 /* Poll connect() until it succeeds; fails the test if `p` (may be NULL)
- * exits first or `seconds` pass. Sockets here and in e2e_start and
- * e2e_can_connect are a unix socket's path or "127.0.0.1:PORT". */
+ * exits first or `seconds` pass. Sockets here and in e2e_start are a unix
+ * socket's path or "127.0.0.1:PORT" (see run_can_connect). */
 void e2e_wait_socket(const char *socket_path, e2e_proc *p, double seconds);
-
-/* Can a connection be made now? */
-int e2e_can_connect(const char *socket_path);
 
 /* A loopback TCP port that was free a moment ago. */
 int e2e_free_loopback_port(void);
@@ -162,6 +152,13 @@ json_int_t e2e_int(json_t *obj, const char *key);
 /* The line's "response" parsed as JSON (owned by the test), asserting it. */
 json_t *e2e_response_json(json_t *line);
 
+/* Assert that the run exited 0 with all its n events delivered. */
+void e2e_assert_delivered(const e2e_run *r, size_t n);
+
+/* Assert a line's "status", "code" (0: no answer) and "attempts". */
+void e2e_assert_outcome(json_t *line, const char *status, json_int_t code,
+                        json_int_t attempts);
+
 /* ---- params ------------------------------------------------------------------- */
 
 typedef struct e2e_param {
@@ -184,6 +181,8 @@ void e2e_standard_params(e2e_params *ps, const char *method,
                          const char *request_uri, const char *content_type,
                          size_t content_length);
 void e2e_params_add(e2e_params *ps, const char *name, const char *value);
+/* Add the HTTP_CE_* params of samples/order-created.json. */
+void e2e_order_ce_params(e2e_params *ps);
 /* Replace the value of a param, or add it. */
 void e2e_params_set(e2e_params *ps, const char *name, const char *value);
 /* What --script changes: SCRIPT_NAME is /<script's file name>, the request

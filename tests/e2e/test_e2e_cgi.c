@@ -25,23 +25,14 @@ Test(e2e_cgi, environment_and_body)
                "/o/{id}?tenant={tenant}", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
-    cr_assert_str_eq(e2e_str(line, "status"), "delivered", "error: %s",
-                     e2e_str(line, "error"));
-    cr_assert_eq(e2e_int(line, "code"), 200);
-    cr_assert_eq(e2e_int(line, "attempts"), 1);
+    e2e_assert_outcome(line, "delivered", 200, 1);
     const char *body;
     json_t *env = e2e_parse_env_dump(e2e_str(line, "response"), &body);
 
     e2e_params want;
     e2e_standard_params(&want, "POST", "/o/A234-1234-1234?tenant=acme", "application/json",
                         strlen(E2E_ORDER_BODY));
-    e2e_params_add(&want, "HTTP_CE_SPECVERSION", "1.0");
-    e2e_params_add(&want, "HTTP_CE_ID", E2E_ORDER_ID);
-    e2e_params_add(&want, "HTTP_CE_SOURCE", "https://shop.example.com/orders");
-    e2e_params_add(&want, "HTTP_CE_TYPE", "com.example.order.created");
-    e2e_params_add(&want, "HTTP_CE_SUBJECT", "orders/1042");
-    e2e_params_add(&want, "HTTP_CE_TIME", "2026-11-23T09:30:00Z");
-    e2e_params_add(&want, "HTTP_CE_TENANT", "acme");
+    e2e_order_ce_params(&want);
     e2e_params_add(&want, "PATH", "/usr/bin:/bin");
     const char *ignore[] = {"PWD", NULL}; /* the shell's own */
     e2e_assert_params_exact(env, &want, ignore);
@@ -87,13 +78,11 @@ Test(e2e_cgi, status_503_is_retried_then_failed)
                "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
-    cr_assert_str_eq(e2e_str(line, "status"), "failed");
-    cr_assert_eq(e2e_int(line, "attempts"), 3);
-    cr_assert_eq(e2e_int(line, "code"), 503);
+    e2e_assert_outcome(line, "failed", 503, 3);
     cr_assert_str_eq(e2e_str(line, "response"), "busy\n");
     cr_assert_not_null(strstr(e2e_str(line, "app_stderr"), "too busy"), "app_stderr: %s",
                        e2e_str(line, "app_stderr"));
-    char *runs = e2e_own(e2e_slurp(count, NULL));
+    char *runs = e2e_own(run_slurp(count, NULL));
     cr_assert_str_eq(runs ? runs : "", "run\nrun\nrun\n");
 }
 
@@ -108,10 +97,7 @@ Test(e2e_cgi, status_400_is_rejected_at_once)
     E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--attempts", "3",
                "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
-    json_t *line = e2e_line(&r, 0);
-    cr_assert_str_eq(e2e_str(line, "status"), "rejected");
-    cr_assert_eq(e2e_int(line, "attempts"), 1);
-    cr_assert_eq(e2e_int(line, "code"), 400);
+    e2e_assert_outcome(e2e_line(&r, 0), "rejected", 400, 1);
 }
 
 /* The outcome table: 2xx delivered; 408, 429 and 5xx transient (retried,
@@ -142,12 +128,8 @@ Test(e2e_cgi, outcome_table)
         E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--param",
                    e2e_fmt("HTTP_X_STATUS=%d", cases[i].code), "--attempts", "2",
                    "--retry-initial-ms", "1", e2e_sample("order-created.json"));
-        json_t *line = e2e_line(&r, 0);
-        cr_assert_str_eq(e2e_str(line, "status"), cases[i].status, "status %d: %s (%s)",
-                         cases[i].code, e2e_str(line, "status"), e2e_str(line, "error"));
-        cr_assert_eq(e2e_int(line, "code"), cases[i].code);
-        cr_assert_eq(e2e_int(line, "attempts"), cases[i].attempts, "status %d",
-                     cases[i].code);
+        e2e_assert_outcome(e2e_line(&r, 0), cases[i].status, cases[i].code,
+                           cases[i].attempts);
         cr_assert_eq(r.exit_code, cases[i].exit_code, "status %d: exit %d", cases[i].code,
                      r.exit_code);
     }
@@ -173,13 +155,13 @@ Test(e2e_cgi, retry_after_is_honoured_and_capped)
                   "Retry-After: 1 was not waited for");
 
     /* An hour, capped to 100 ms: done long before the hour. */
-    double start = e2e_now();
+    double start = run_now();
     E2E_REPLAY(&r, "--app", e2e_fmt("cgi:%s", script), "--param", "HTTP_X_AFTER=3600",
                "--attempts", "2", "--retry-initial-ms", "1", "--retry-max-ms", "100",
                e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75);
     cr_assert_eq(e2e_int(e2e_line(&r, 0), "attempts"), 2);
-    cr_assert_lt(e2e_now() - start, E2E_RUN_SECONDS);
+    cr_assert_lt(run_now() - start, E2E_RUN_SECONDS);
 }
 
 /* A program that does not answer in time is stopped, with the processes
@@ -206,18 +188,18 @@ Test(e2e_cgi, hanging_program_is_stopped_with_its_children)
     cr_assert_not_null(strstr(e2e_str(line, "error"), "2000 ms"), "error: %s",
                        e2e_str(line, "error"));
 
-    char *text = e2e_own(e2e_slurp(pidfile, NULL));
+    char *text = e2e_own(run_slurp(pidfile, NULL));
     cr_assert_not_null(text, "the script did not start its child");
     pid_t child = (pid_t)atoi(text);
     cr_assert_gt(child, 1);
     /* Gone (this test process is a subreaper: it may have to reap it). */
-    double until = e2e_now() + E2E_STOP_SECONDS;
+    double until = run_now() + E2E_STOP_SECONDS;
     for (;;) {
         if (waitpid(child, NULL, WNOHANG) == child)
             break;
         if (kill(child, 0) < 0 && errno == ESRCH)
             break;
-        if (e2e_now() > until) {
+        if (run_now() > until) {
             kill(child, SIGKILL);
             waitpid(child, NULL, 0);
             cr_assert_fail("the CGI program's child %d outlived the timeout", (int)child);

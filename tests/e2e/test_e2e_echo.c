@@ -44,7 +44,7 @@ static const char *echo_app(void) { return e2e_fmt("unix:%s", echo_sock()); }
 
 static e2e_proc *start_echo_at(const char *sock, int threads)
 {
-    const char *bin = e2e_env("CEGATE_ECHO_APP");
+    const char *bin = run_need_env("CEGATE_ECHO_APP");
     const char *argv[] = {bin, "--socket", sock, NULL};
     const char *env[] = {e2e_fmt("THREADS=%d", threads), NULL};
     return e2e_start("echo", argv, env, sock);
@@ -375,8 +375,7 @@ Test(e2e_echo, fastcgi_length_encoding_boundaries)
 
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), input);
-    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
-    cr_assert_eq(r.delivered, 2);
+    e2e_assert_delivered(&r, 2);
 
     json_t *resp = e2e_response_json(e2e_line_for(&r, "len-1"));
     cr_assert_str_eq(param(resp, "HTTP_CE_ID"), "len-1");
@@ -479,10 +478,8 @@ Test(e2e_echo, status_500_is_retried_then_failed)
     cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
     cr_assert_eq(r.failed, 1);
     json_t *line = e2e_line(&r, 0);
-    cr_assert_str_eq(e2e_str(line, "status"), "failed");
+    e2e_assert_outcome(line, "failed", 500, 3);
     cr_assert_str_eq(e2e_str(line, "id"), E2E_ORDER_ID);
-    cr_assert_eq(e2e_int(line, "attempts"), 3);
-    cr_assert_eq(e2e_int(line, "code"), 500);
     cr_assert_not_null(strstr(e2e_str(line, "error"), "500"), "error: %s",
                        e2e_str(line, "error"));
     e2e_stop_clean(app);
@@ -496,10 +493,7 @@ Test(e2e_echo, status_404_is_rejected_at_once)
                "--attempts", "3", "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
     cr_assert_eq(r.rejected, 1);
-    json_t *line = e2e_line(&r, 0);
-    cr_assert_str_eq(e2e_str(line, "status"), "rejected");
-    cr_assert_eq(e2e_int(line, "attempts"), 1);
-    cr_assert_eq(e2e_int(line, "code"), 404);
+    e2e_assert_outcome(e2e_line(&r, 0), "rejected", 404, 1);
     e2e_stop_clean(app);
 }
 
@@ -528,9 +522,7 @@ Test(e2e_echo, a_hanging_app_times_out)
                e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
-    cr_assert_str_eq(e2e_str(line, "status"), "failed");
-    cr_assert_eq(e2e_int(line, "attempts"), 2);
-    cr_assert_eq(e2e_int(line, "code"), 0);
+    e2e_assert_outcome(line, "failed", 0, 2);
     const char *error = e2e_str(line, "error");
     cr_assert(strstr(error, "300 ms") != NULL, "error: %s", error);
     /* Two attempts of 300 ms each: a lower bound only. */
@@ -545,9 +537,7 @@ Test(e2e_echo, no_app_is_unavailable)
                e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 69, "stderr: %s", r.stderr_text);
     json_t *line = e2e_line(&r, 0);
-    cr_assert_str_eq(e2e_str(line, "status"), "failed");
-    cr_assert_eq(e2e_int(line, "attempts"), 2);
-    cr_assert_eq(e2e_int(line, "code"), 0);
+    e2e_assert_outcome(line, "failed", 0, 2);
     cr_assert_not_null(strstr(e2e_str(line, "error"), echo_sock()), "error: %s",
                        e2e_str(line, "error"));
 }
@@ -577,7 +567,7 @@ Test(e2e_echo, app_that_dies_and_comes_back_gets_the_event)
     /* The first attempt: take the request's first bytes and die. */
     struct pollfd pfd = {lfd, POLLIN, 0};
     int ready = 0;
-    for (double until = e2e_now() + E2E_START_SECONDS; !ready && e2e_now() < until;) {
+    for (double until = run_now() + E2E_START_SECONDS; !ready && run_now() < until;) {
         ready = poll(&pfd, 1, 50) > 0;
         cr_assert(ready || e2e_replay_running(&r), "replay ended before connecting");
     }
@@ -593,8 +583,8 @@ Test(e2e_echo, app_that_dies_and_comes_back_gets_the_event)
     unlink(sock);
 
     /* Gone for a while: replay keeps trying (connect fails: ENOENT). */
-    double gone_until = e2e_now() + 0.5;
-    while (e2e_now() < gone_until) {
+    double gone_until = run_now() + 0.5;
+    while (run_now() < gone_until) {
         cr_assert(e2e_replay_running(&r), "replay gave up while the app was away");
         usleep(10000);
     }
@@ -670,8 +660,8 @@ Test(e2e_echo, reserved_param_names_are_refused_in_any_case)
          * required then, so this run is checked by hand. */
         e2e_replay_wait(&r);
         int status = r.wait_status;
-        char *out = e2e_own(e2e_slurp(r.out, NULL));
-        char *err = e2e_own(e2e_slurp(r.err, NULL));
+        char *out = e2e_own(run_slurp(r.out, NULL));
+        char *err = e2e_own(run_slurp(r.err, NULL));
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 64,
                   "--param %s=... was not refused (wait status %d); stdout: %.300s; "
                   "stderr: %s", names[i], status, out ? out : "", err ? err : "");

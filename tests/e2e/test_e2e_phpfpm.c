@@ -87,7 +87,7 @@ static void start_php(php *p, const char *pool)
 static void stop_php(php *p)
 {
     int status = e2e_stop(p->proc);
-    char *log = e2e_own(e2e_slurp(e2e_path("php-fpm.log"), NULL));
+    char *log = e2e_own(run_slurp(e2e_path("php-fpm.log"), NULL));
     cr_assert_geq(status, 0, "php-fpm did not stop on SIGTERM; its log:\n%s",
                   log ? log : "");
 }
@@ -106,8 +106,7 @@ Test(e2e_phpfpm, binary_mode)
     e2e_run r;
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--route-path", "/orders/{id}",
                e2e_sample("order-created.json"));
-    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
-    cr_assert_eq(r.delivered, 1);
+    e2e_assert_delivered(&r, 1);
     json_t *line = e2e_line(&r, 0);
     cr_assert_eq(e2e_int(line, "code"), 200);
     json_t *resp = e2e_response_json(line);
@@ -165,8 +164,7 @@ Test(e2e_phpfpm, two_children_two_workers)
     const char *input = e2e_write_events("many.ndjson", N, "php-", "body ");
     e2e_run r;
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--workers", "2", input);
-    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
-    cr_assert_eq(r.delivered, N);
+    e2e_assert_delivered(&r, N);
     for (size_t i = 0; i < N; i++) {
         json_t *line = e2e_line(&r, i);
         json_t *resp = e2e_response_json(line);
@@ -185,18 +183,12 @@ Test(e2e_phpfpm, status_codes_from_php)
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--param", "HTTP_X_STATUS=503",
                "--attempts", "2", "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 75, "stderr: %s", r.stderr_text);
-    json_t *line = e2e_line(&r, 0);
-    cr_assert_str_eq(e2e_str(line, "status"), "failed");
-    cr_assert_eq(e2e_int(line, "code"), 503);
-    cr_assert_eq(e2e_int(line, "attempts"), 2);
+    e2e_assert_outcome(e2e_line(&r, 0), "failed", 503, 2);
 
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--param", "HTTP_X_STATUS=409",
                "--attempts", "2", "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
-    line = e2e_line(&r, 0);
-    cr_assert_str_eq(e2e_str(line, "status"), "rejected");
-    cr_assert_eq(e2e_int(line, "code"), 409);
-    cr_assert_eq(e2e_int(line, "attempts"), 1);
+    e2e_assert_outcome(e2e_line(&r, 0), "rejected", 409, 1);
     stop_php(&p);
 }
 
@@ -210,10 +202,7 @@ Test(e2e_phpfpm, unknown_script_is_rejected)
     E2E_REPLAY(&r, "--app", p.app, "--script", e2e_path("missing.php"),
                "--attempts", "3", "--retry-initial-ms", "10", e2e_sample("order-created.json"));
     cr_assert_eq(r.exit_code, 65, "stderr: %s", r.stderr_text);
-    json_t *line = e2e_line(&r, 0);
-    cr_assert_str_eq(e2e_str(line, "status"), "rejected");
-    cr_assert_eq(e2e_int(line, "code"), 404);
-    cr_assert_eq(e2e_int(line, "attempts"), 1);
+    e2e_assert_outcome(e2e_line(&r, 0), "rejected", 404, 1);
     stop_php(&p);
 }
 
@@ -228,8 +217,7 @@ Test(e2e_phpfpm, recycled_children_do_not_cost_attempts)
     const char *input = e2e_write_events("recycled.ndjson", N, "r-", "body ");
     e2e_run r;
     E2E_REPLAY(&r, "--app", p.app, "--script", p.script, "--attempts", "1", input);
-    cr_assert_eq(r.exit_code, 0, "stderr: %s", r.stderr_text);
-    cr_assert_eq(r.delivered, N);
+    e2e_assert_delivered(&r, N);
     for (size_t i = 0; i < N; i++) {
         json_t *line = e2e_line_for(&r, e2e_fmt("r-%zu", i));
         cr_assert_eq(e2e_int(line, "attempts"), 1);

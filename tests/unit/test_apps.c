@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
@@ -24,12 +23,11 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
-extern char **environ;
+#include "../common/run.h"
 
 static char dir[64];  /* short: the socket path must fit sun_path */
 static char sock[100];
@@ -49,20 +47,9 @@ static const char SHA_MILLION_A[] =
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/cegate-test-apps-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+    run_make_dir(dir, sizeof dir, "/tmp/cegate-test-apps-XXXXXX");
     snprintf(sock, sizeof sock, "%s/app.sock", dir);
     app_pid = -1;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
 }
 
 static void teardown(void)
@@ -72,8 +59,7 @@ static void teardown(void)
         waitpid(app_pid, NULL, 0);
         app_pid = -1;
     }
-    if (dir[0])
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    run_remove_tree(dir);
 }
 
 TestSuite(echo, .init = setup, .fini = teardown, .timeout = 120);
@@ -81,45 +67,11 @@ TestSuite(uploads, .init = setup, .fini = teardown, .timeout = 120);
 
 /* ---- processes ---------------------------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, n = 0, k;
-    char *buf = malloc(cap + 1);
-    while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap)
-            buf = realloc(buf, (cap *= 2) + 1);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (len != NULL)
-        *len = n;
-    return buf;
-}
-
-static void write_file(const char *path, const char *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    cr_assert_eq(fwrite(data, 1, n, f), n);
-    cr_assert_eq(fclose(f), 0);
-}
-
 /* Wait for pid until `seconds` have passed; the wait status, or -1 (then
  * the process was killed). */
 static int wait_for(pid_t pid, double seconds)
 {
-    double until = now_s() + seconds;
+    double until = run_now() + seconds;
     for (;;) {
         int status;
         pid_t r = waitpid(pid, &status, WNOHANG);
@@ -127,7 +79,7 @@ static int wait_for(pid_t pid, double seconds)
             return status;
         if (r < 0 && errno != EINTR)
             return -1;
-        if (now_s() > until) {
+        if (run_now() > until) {
             kill(pid, SIGKILL);
             waitpid(pid, &status, 0);
             return -1;
@@ -136,52 +88,13 @@ static int wait_for(pid_t pid, double seconds)
     }
 }
 
-/* environ without the names we set, plus `extra` ("NAME=value", NULL-ended). */
-static char **app_env(const char *const *extra)
-{
-    size_t n = 0, m = 0;
-    while (environ[n])
-        n++;
-    while (extra && extra[m])
-        m++;
-    char **env = calloc(n + m + 1, sizeof *env);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        int replaced = 0;
-        for (size_t j = 0; j < m && !replaced; j++) {
-            size_t len = strcspn(extra[j], "=") + 1;
-            replaced = strncmp(environ[i], extra[j], len) == 0;
-        }
-        if (!replaced && strncmp(environ[i], "SOCK=", 5) != 0 &&
-            strncmp(environ[i], "THREADS=", 8) != 0)
-            env[k++] = environ[i];
-    }
-    for (size_t j = 0; j < m; j++)
-        env[k++] = (char *)extra[j];
-    env[k] = NULL;
-    return env;
-}
-
 enum sock_mode { BY_ARG, BY_ENV, BY_FD0 };
 
 static const char *app_path(const char *var)
 {
-    const char *p = getenv(var);
-    cr_assert(p != NULL && *p, "%s is not set (run through make check)", var);
+    const char *p = run_need_env(var);
     cr_assert_eq(access(p, X_OK), 0, "%s=%s: %s", var, p, strerror(errno));
     return p;
-}
-
-static int try_connect(const char *path)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return 0;
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-    int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-    close(fd);
-    return ok;
 }
 
 static void require_cgi_fcgi(void)
@@ -204,7 +117,8 @@ static void start_app(const char *var, enum sock_mode mode, const char *const *e
     if (mode == BY_ENV)
         extras[n++] = sock_env;
     extras[n] = NULL;
-    char **env = app_env(extras);
+    static const char *const ours[] = {"SOCK", "THREADS", NULL};
+    char **env = run_child_env(ours, extras);
 
     char out[300], err[300];
     snprintf(out, sizeof out, "%s/app.out", dir);
@@ -235,16 +149,16 @@ static void start_app(const char *var, enum sock_mode mode, const char *const *e
         close(lfd);
     cr_assert_eq(e, 0, "cannot start %s: %s", bin, strerror(e));
 
-    double until = now_s() + 30;
-    while (!try_connect(sock)) {
+    double until = run_now() + 30;
+    while (!run_can_connect(sock)) {
         int status;
         if (waitpid(app_pid, &status, WNOHANG) == app_pid) {
             app_pid = -1;
-            char *text = slurp(err, NULL);
+            char *text = run_slurp(err, NULL);
             cr_assert_fail("%s exited at start (status %d): %s", bin, status,
                            text ? text : "");
         }
-        cr_assert_lt(now_s(), until, "%s: socket %s never accepted a connection", bin, sock);
+        cr_assert_lt(run_now(), until, "%s: socket %s never accepted a connection", bin, sock);
         usleep(5000);
     }
 }
@@ -259,7 +173,7 @@ static void stop_app(int socket_is_ours)
     app_pid = -1;
     char err[300];
     snprintf(err, sizeof err, "%s/app.err", dir);
-    char *text = slurp(err, NULL);
+    char *text = run_slurp(err, NULL);
     cr_assert_neq(status, -1, "the app did not stop on SIGTERM");
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
               "the app ended with wait status %d; its stderr: %s", status, text ? text : "");
@@ -300,14 +214,14 @@ static void send_async(const char *const *params, const char *body, size_t body_
     snprintf(in, sizeof in, "%s/req%d.in", dir, id);
     snprintf(p->out, sizeof p->out, "%s/req%d.out", dir, id);
     snprintf(p->err, sizeof p->err, "%s/req%d.err", dir, id);
-    write_file(in, body ? body : "", body ? body_len : 0);
+    run_write_file(in, body ? body : "", body ? body_len : 0);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, p->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 2, p->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     char *argv[] = {"cgi-fcgi", "-bind", "-connect", sock, NULL};
-    p->started = now_s();
+    p->started = run_now();
     int e = posix_spawnp(&p->pid, "cgi-fcgi", &fa, NULL, argv, (char **)params);
     posix_spawn_file_actions_destroy(&fa);
     cr_assert_eq(e, 0, "cannot run cgi-fcgi: %s", strerror(e));
@@ -317,10 +231,10 @@ static void receive(pending *p, reply *r)
 {
     memset(r, 0, sizeof *r);
     r->exit_status = wait_for(p->pid, 60);
-    r->seconds = now_s() - p->started;
+    r->seconds = run_now() - p->started;
     cr_assert_neq(r->exit_status, -1, "cgi-fcgi did not finish");
-    r->raw = slurp(p->out, NULL);
-    r->err = slurp(p->err, NULL);
+    r->raw = run_slurp(p->out, NULL);
+    r->err = run_slurp(p->err, NULL);
     cr_assert_not_null(r->raw);
     char *sep = strstr(r->raw, "\r\n\r\n");
     size_t skip = 4;
@@ -378,24 +292,23 @@ static json_t *jget(json_t *obj, const char *path)
 
 /* ---- echo ------------------------------------------------------------------- */
 
+/* The app's stdout for `option` (--help or -h), which must exit 0. */
+static run_output help_output(const char *var, const char *option)
+{
+    const char *bin = app_path(var);
+    char *argv[] = {(char *)bin, (char *)option, NULL};
+    run_output o = run_capture(argv, NULL, NULL, 0, NULL);
+    cr_assert_eq(o.status, 0, "%s %s: exit %d; stderr: %s", bin, option, o.status,
+                 o.err);
+    return o;
+}
+
 Test(echo, help)
 {
-    const char *bin = app_path("CEGATE_ECHO_APP");
-    char out[300];
-    snprintf(out, sizeof out, "%s/help.out", dir);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    char *argv[] = {(char *)bin, "--help", NULL};
-    pid_t pid;
-    cr_assert_eq(posix_spawn(&pid, bin, &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    int status = wait_for(pid, 30);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    char *text = slurp(out, NULL);
-    cr_assert_not_null(strstr(text, "usage: echo"));
-    cr_assert_not_null(strstr(text, "--socket"));
-    free(text);
+    run_output o = help_output("CEGATE_ECHO_APP", "--help");
+    cr_assert_not_null(strstr(o.out, "usage: echo"));
+    cr_assert_not_null(strstr(o.out, "--socket"));
+    run_output_free(&o);
 }
 
 Test(echo, params_and_body)
@@ -607,21 +520,9 @@ static void get_list(reply *r)
 
 Test(uploads, help)
 {
-    const char *bin = app_path("CEGATE_UPLOADS_APP");
-    char out[300];
-    snprintf(out, sizeof out, "%s/help.out", dir);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    char *argv[] = {(char *)bin, "-h", NULL};
-    pid_t pid;
-    cr_assert_eq(posix_spawn(&pid, bin, &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    int status = wait_for(pid, 30);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    char *text = slurp(out, NULL);
-    cr_assert_not_null(strstr(text, "usage: uploads"));
-    free(text);
+    run_output o = help_output("CEGATE_UPLOADS_APP", "-h");
+    cr_assert_not_null(strstr(o.out, "usage: uploads"));
+    run_output_free(&o);
 }
 
 Test(uploads, records_an_upload_and_lists_it)
@@ -655,7 +556,7 @@ Test(uploads, records_an_upload_and_lists_it)
     reply_free(&r);
 
     /* The log holds the same record, one JSON line. */
-    char *lines = slurp(logfile, NULL);
+    char *lines = run_slurp(logfile, NULL);
     cr_assert_not_null(lines, "no %s", logfile);
     char *nl = strchr(lines, '\n');
     cr_assert(nl != NULL && nl[1] == '\0', "log: %s", lines);

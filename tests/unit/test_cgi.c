@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,46 +20,28 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/run.h"
 #include "cgi.h"
 
 static char dir[256]; /* short: paths built from it fit in PATH_MAX */
 
 static void make_dir(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/cegate-test-cgi-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+    run_make_dir(dir, sizeof dir, "/tmp/cegate-test-cgi-XXXXXX");
     char real[PATH_MAX];
     cr_assert_not_null(realpath(dir, real));
     cr_assert_lt(strlen(real), sizeof dir);
     memcpy(dir, real, strlen(real) + 1);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void remove_dir(void)
 {
-    if (dir[0])
-        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    run_remove_tree(dir);
 }
 
 TestSuite(cgi, .init = make_dir, .fini = remove_dir, .timeout = 120);
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Write "#!/bin/sh" + text to dir/name with the given mode; returns the
  * path (static storage per call site is not needed: each test keeps it). */
@@ -101,9 +82,9 @@ static void run_cfg(const cgi_config *cfg, const upstream_request *req,
 {
     cegate_error_clear(&r->err);
     upstream_response_init(&r->resp, 64u * 1024 * 1024, 1024 * 1024);
-    double t0 = now_s();
+    double t0 = run_now();
     r->rc = cgi_run(cfg, req, &r->resp, &r->err);
-    r->seconds = now_s() - t0;
+    r->seconds = run_now() - t0;
 }
 
 static void run(const char *program, const upstream_request *req, run_result *r)
@@ -111,6 +92,32 @@ static void run(const char *program, const upstream_request *req, run_result *r)
     cgi_config cfg;
     cgi_config_default(&cfg, program);
     run_cfg(&cfg, req, r);
+}
+
+/* A test of one script: the program, the request and the result. */
+typedef struct cgi_test {
+    char *prog;
+    upstream_request req;
+    run_result r;
+} cgi_test;
+
+/* script(name, text), an empty request: add params, then cgi_test_run. */
+static void cgi_test_start(cgi_test *t, const char *name, const char *text)
+{
+    t->prog = script(name, text);
+    upstream_request_init(&t->req);
+}
+
+static void cgi_test_run(cgi_test *t)
+{
+    run(t->prog, &t->req, &t->r);
+}
+
+static void cgi_test_end(cgi_test *t)
+{
+    upstream_response_free(&t->r.resp);
+    upstream_request_free(&t->req);
+    free(t->prog);
 }
 
 static void assert_ok(const run_result *r)
@@ -143,32 +150,13 @@ static int count_fds(void)
     return n;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    size_t k;
-    while ((k = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap)
-            buf = realloc(buf, (cap *= 2) + 1);
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* Is the process gone (or a zombie: dead, waiting for its parent)? */
 static int process_dead(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     size_t n;
-    char *stat = read_file(path, &n);
+    char *stat = run_slurp(path, &n);
     if (stat == NULL)
         return 1;
     char *paren = strrchr(stat, ')');
@@ -225,57 +213,45 @@ Test(cgi, relative_program_is_usage_error)
 
 Test(cgi, status_headers_and_body)
 {
-    char *prog = script("status.cgi",
-                        "printf 'Status: 404 Not Found\\r\\nContent-Type: text/plain\\r\\n"
-                        "X-Test: yes\\r\\n\\r\\nnot here'");
-    upstream_request req;
-    upstream_request_init(&req);
-    add(&req, "REQUEST_METHOD", "POST");
-    run_result r;
-    run(prog, &req, &r);
-    assert_ok(&r);
-    cr_assert_eq(r.resp.status, 404);
-    cr_assert_str_eq(upstream_response_header(&r.resp, "x-test"), "yes");
-    cr_assert_str_eq(upstream_response_header(&r.resp, "Content-Type"), "text/plain");
-    cr_assert_eq(r.resp.body.length, 8);
-    cr_assert_str_eq(r.resp.body.data, "not here");
-    cr_assert_eq(r.resp.log.length, 0);
+    cgi_test t;
+    cgi_test_start(&t, "status.cgi",
+                   "printf 'Status: 404 Not Found\\r\\nContent-Type: text/plain\\r\\n"
+                   "X-Test: yes\\r\\n\\r\\nnot here'");
+    add(&t.req, "REQUEST_METHOD", "POST");
+    cgi_test_run(&t);
+    assert_ok(&t.r);
+    cr_assert_eq(t.r.resp.status, 404);
+    cr_assert_str_eq(upstream_response_header(&t.r.resp, "x-test"), "yes");
+    cr_assert_str_eq(upstream_response_header(&t.r.resp, "Content-Type"), "text/plain");
+    cr_assert_eq(t.r.resp.body.length, 8);
+    cr_assert_str_eq(t.r.resp.body.data, "not here");
+    cr_assert_eq(t.r.resp.log.length, 0);
     assert_no_children();
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test_end(&t);
 }
 
 Test(cgi, bare_lf_headers_and_default_status)
 {
-    char *prog = script("lf.cgi", "printf 'Content-Type: application/json\\n\\n{\"a\":1}'");
-    upstream_request req;
-    upstream_request_init(&req);
-    run_result r;
-    run(prog, &req, &r);
-    assert_ok(&r);
-    cr_assert_eq(r.resp.status, 200);
-    cr_assert_str_eq(upstream_response_header(&r.resp, "content-type"), "application/json");
-    cr_assert_str_eq(r.resp.body.data, "{\"a\":1}");
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test t;
+    cgi_test_start(&t, "lf.cgi", "printf 'Content-Type: application/json\\n\\n{\"a\":1}'");
+    cgi_test_run(&t);
+    assert_ok(&t.r);
+    cr_assert_eq(t.r.resp.status, 200);
+    cr_assert_str_eq(upstream_response_header(&t.r.resp, "content-type"), "application/json");
+    cr_assert_str_eq(t.r.resp.body.data, "{\"a\":1}");
+    cgi_test_end(&t);
 }
 
 Test(cgi, exit_status_does_not_matter_after_a_response)
 {
-    char *prog = script("exit7.cgi", "printf 'Status: 202 Accepted\\n\\nqueued'; exit 7");
-    upstream_request req;
-    upstream_request_init(&req);
-    run_result r;
-    run(prog, &req, &r);
-    assert_ok(&r);
-    cr_assert_eq(r.resp.status, 202);
-    cr_assert_str_eq(r.resp.body.data, "queued");
+    cgi_test t;
+    cgi_test_start(&t, "exit7.cgi", "printf 'Status: 202 Accepted\\n\\nqueued'; exit 7");
+    cgi_test_run(&t);
+    assert_ok(&t.r);
+    cr_assert_eq(t.r.resp.status, 202);
+    cr_assert_str_eq(t.r.resp.body.data, "queued");
     assert_no_children();
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test_end(&t);
 }
 
 /* ---- environment -------------------------------------------------------- */
@@ -283,22 +259,20 @@ Test(cgi, exit_status_does_not_matter_after_a_response)
 Test(cgi, environment_is_exactly_the_params_plus_path)
 {
     setenv("CEGATE_TEST_SECRET", "must-not-leak", 1);
-    char *prog = script("env.cgi",
-                        "printf 'Content-Type: text/plain\\n\\n'\n"
-                        "tr '\\000' '\\n' < /proc/$$/environ");
-    upstream_request req;
-    upstream_request_init(&req);
-    add(&req, "GATEWAY_INTERFACE", "CGI/1.1");
-    add(&req, "REQUEST_METHOD", "POST");
-    add(&req, "QUERY_STRING", "");
-    add(&req, "SCRIPT_NAME", "/uploads/my file");
-    add(&req, "HTTP_CE_TYPE", "com.example.object.created");
-    add(&req, "HTTP_CE_SUBJECT", "caf\xc3\xa9 = 1 & $HOME `id`");
-    add(&req, "CEGATE_S3_KEY", "my file+x.txt");
-    run_result r;
-    run(prog, &req, &r);
-    assert_ok(&r);
-    cr_assert_str_eq(r.resp.body.data,
+    cgi_test t;
+    cgi_test_start(&t, "env.cgi",
+                   "printf 'Content-Type: text/plain\\n\\n'\n"
+                   "tr '\\000' '\\n' < /proc/$$/environ");
+    add(&t.req, "GATEWAY_INTERFACE", "CGI/1.1");
+    add(&t.req, "REQUEST_METHOD", "POST");
+    add(&t.req, "QUERY_STRING", "");
+    add(&t.req, "SCRIPT_NAME", "/uploads/my file");
+    add(&t.req, "HTTP_CE_TYPE", "com.example.object.created");
+    add(&t.req, "HTTP_CE_SUBJECT", "caf\xc3\xa9 = 1 & $HOME `id`");
+    add(&t.req, "CEGATE_S3_KEY", "my file+x.txt");
+    cgi_test_run(&t);
+    assert_ok(&t.r);
+    cr_assert_str_eq(t.r.resp.body.data,
                      "GATEWAY_INTERFACE=CGI/1.1\n"
                      "REQUEST_METHOD=POST\n"
                      "QUERY_STRING=\n"
@@ -307,28 +281,22 @@ Test(cgi, environment_is_exactly_the_params_plus_path)
                      "HTTP_CE_SUBJECT=caf\xc3\xa9 = 1 & $HOME `id`\n"
                      "CEGATE_S3_KEY=my file+x.txt\n"
                      "PATH=/usr/bin:/bin\n");
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test_end(&t);
 }
 
 Test(cgi, repeated_param_first_wins_and_path_param_overrides)
 {
-    char *prog = script("env2.cgi",
-                        "printf 'Content-Type: text/plain\\n\\n'\n"
-                        "tr '\\000' '\\n' < /proc/$$/environ");
-    upstream_request req;
-    upstream_request_init(&req);
-    add(&req, "HTTP_X_MULTI", "a");
-    add(&req, "PATH", "/bin");
-    add(&req, "HTTP_X_MULTI", "b");
-    run_result r;
-    run(prog, &req, &r);
-    assert_ok(&r);
-    cr_assert_str_eq(r.resp.body.data, "HTTP_X_MULTI=a\nPATH=/bin\n");
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test t;
+    cgi_test_start(&t, "env2.cgi",
+                   "printf 'Content-Type: text/plain\\n\\n'\n"
+                   "tr '\\000' '\\n' < /proc/$$/environ");
+    add(&t.req, "HTTP_X_MULTI", "a");
+    add(&t.req, "PATH", "/bin");
+    add(&t.req, "HTTP_X_MULTI", "b");
+    cgi_test_run(&t);
+    assert_ok(&t.r);
+    cr_assert_str_eq(t.r.resp.body.data, "HTTP_X_MULTI=a\nPATH=/bin\n");
+    cgi_test_end(&t);
 }
 
 Test(cgi, working_directory_default_and_configured)
@@ -386,23 +354,21 @@ Test(cgi, clean_signal_state_and_descriptors_in_the_program)
 
     /* Shell builtins only: a forked grep would read the shell's mask while
      * dash blocks everything around its fork. */
-    char *prog = script("sig.cgi",
-                        "printf 'Content-Type: text/plain\\n\\n'\n"
-                        "while read -r name value; do\n"
-                        "  case $name in SigBlk:|SigIgn:) echo \"$name $value\";; esac\n"
-                        "done < /proc/$$/status\n"
-                        "if [ -e /proc/$$/fd/$LEAK_FD ]; then echo leaked; fi");
-    upstream_request req;
-    upstream_request_init(&req);
-    add(&req, "LEAK_FD", fdnum);
-    run_result r;
-    run(prog, &req, &r);
-    assert_ok(&r);
+    cgi_test t;
+    cgi_test_start(&t, "sig.cgi",
+                   "printf 'Content-Type: text/plain\\n\\n'\n"
+                   "while read -r name value; do\n"
+                   "  case $name in SigBlk:|SigIgn:) echo \"$name $value\";; esac\n"
+                   "done < /proc/$$/status\n"
+                   "if [ -e /proc/$$/fd/$LEAK_FD ]; then echo leaked; fi");
+    add(&t.req, "LEAK_FD", fdnum);
+    cgi_test_run(&t);
+    assert_ok(&t.r);
     unsigned long long blocked = 1, ignored = 1;
     char extra[16] = "";
-    cr_assert_eq(sscanf(r.resp.body.data, "SigBlk: %llx SigIgn: %llx %15s",
+    cr_assert_eq(sscanf(t.r.resp.body.data, "SigBlk: %llx SigIgn: %llx %15s",
                         &blocked, &ignored, extra), 2,
-                 "body: %s", r.resp.body.data);
+                 "body: %s", t.r.resp.body.data);
     cr_assert_eq(blocked, 0, "signals blocked in the program: %llx", blocked);
     /* glibc's posix_spawn sets its own internal signals 32 and 33 (thread
      * cancellation, setxid), which have handlers in any threaded parent,
@@ -411,9 +377,7 @@ Test(cgi, clean_signal_state_and_descriptors_in_the_program)
     cr_assert_eq(ignored & ~0x180000000ULL, 0,
                  "signals ignored in the program: %llx", ignored);
     close(leak);
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test_end(&t);
 }
 
 /* ---- the body on stdin -------------------------------------------------- */
@@ -424,29 +388,25 @@ Test(cgi, body_delivered_byte_exact)
     char *body = make_body(n);
     char out[PATH_MAX];
     snprintf(out, sizeof out, "%s/body.bin", dir);
-    char *prog = script("store.cgi",
-                        "cat > \"$OUT_FILE\"\n"
-                        "printf 'Status: 201 Created\\nContent-Type: text/plain\\n\\nstored'");
-    upstream_request req;
-    upstream_request_init(&req);
-    add(&req, "REQUEST_METHOD", "POST");
-    add(&req, "CONTENT_LENGTH", "1048576");
-    add(&req, "OUT_FILE", out);
-    req.body = body;
-    req.body_length = n;
-    run_result r;
-    run(prog, &req, &r);
-    assert_ok(&r);
-    cr_assert_eq(r.resp.status, 201);
+    cgi_test t;
+    cgi_test_start(&t, "store.cgi",
+                   "cat > \"$OUT_FILE\"\n"
+                   "printf 'Status: 201 Created\\nContent-Type: text/plain\\n\\nstored'");
+    add(&t.req, "REQUEST_METHOD", "POST");
+    add(&t.req, "CONTENT_LENGTH", "1048576");
+    add(&t.req, "OUT_FILE", out);
+    t.req.body = body;
+    t.req.body_length = n;
+    cgi_test_run(&t);
+    assert_ok(&t.r);
+    cr_assert_eq(t.r.resp.status, 201);
     size_t got_len;
-    char *got = read_file(out, &got_len);
+    char *got = run_slurp(out, &got_len);
     cr_assert_not_null(got);
     cr_assert_eq(got_len, n);
     cr_assert(memcmp(got, body, n) == 0, "the body arrived changed");
     free(got);
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test_end(&t);
     free(body);
 }
 
@@ -454,20 +414,16 @@ Test(cgi, body_echoed_through_the_response)
 {
     size_t n = 1024 * 1024;
     char *body = make_body(n);
-    char *prog = script("cat.cgi",
-                        "printf 'Content-Type: application/octet-stream\\n\\n'\nexec cat");
-    upstream_request req;
-    upstream_request_init(&req);
-    req.body = body;
-    req.body_length = n;
-    run_result r;
-    run(prog, &req, &r);
-    assert_ok(&r);
-    cr_assert_eq(r.resp.body.length, n);
-    cr_assert(memcmp(r.resp.body.data, body, n) == 0, "the echoed body differs");
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test t;
+    cgi_test_start(&t, "cat.cgi",
+                   "printf 'Content-Type: application/octet-stream\\n\\n'\nexec cat");
+    t.req.body = body;
+    t.req.body_length = n;
+    cgi_test_run(&t);
+    assert_ok(&t.r);
+    cr_assert_eq(t.r.resp.body.length, n);
+    cr_assert(memcmp(t.r.resp.body.data, body, n) == 0, "the echoed body differs");
+    cgi_test_end(&t);
     free(body);
 }
 
@@ -511,21 +467,17 @@ Test(cgi, program_writing_before_reading_does_not_deadlock)
     size_t n = 10u * 1024 * 1024;
     char *body = make_body(n);
     /* 2 MiB of response before it reads any of the 10 MiB body. */
-    char *prog = script("writefirst.cgi",
-                        "printf 'Content-Type: application/octet-stream\\n\\n'\n"
-                        "head -c 2097152 /dev/zero\n"
-                        "cat > /dev/null");
-    upstream_request req;
-    upstream_request_init(&req);
-    req.body = body;
-    req.body_length = n;
-    run_result r;
-    run(prog, &req, &r);
-    assert_ok(&r);
-    cr_assert_eq(r.resp.body.length, 2097152);
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test t;
+    cgi_test_start(&t, "writefirst.cgi",
+                   "printf 'Content-Type: application/octet-stream\\n\\n'\n"
+                   "head -c 2097152 /dev/zero\n"
+                   "cat > /dev/null");
+    t.req.body = body;
+    t.req.body_length = n;
+    cgi_test_run(&t);
+    assert_ok(&t.r);
+    cr_assert_eq(t.r.resp.body.length, 2097152);
+    cgi_test_end(&t);
     free(body);
 }
 
@@ -533,20 +485,16 @@ Test(cgi, program_writing_before_reading_does_not_deadlock)
 
 Test(cgi, stderr_kept_in_the_log)
 {
-    char *prog = script("log.cgi",
-                        "echo 'first line' >&2\n"
-                        "printf 'Content-Type: text/plain\\n\\nok'\n"
-                        "echo 'after the response' >&2");
-    upstream_request req;
-    upstream_request_init(&req);
-    run_result r;
-    run(prog, &req, &r);
-    assert_ok(&r);
-    cr_assert_str_eq(r.resp.body.data, "ok");
-    cr_assert_str_eq(r.resp.log.data, "first line\nafter the response\n");
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test t;
+    cgi_test_start(&t, "log.cgi",
+                   "echo 'first line' >&2\n"
+                   "printf 'Content-Type: text/plain\\n\\nok'\n"
+                   "echo 'after the response' >&2");
+    cgi_test_run(&t);
+    assert_ok(&t.r);
+    cr_assert_str_eq(t.r.resp.body.data, "ok");
+    cr_assert_str_eq(t.r.resp.log.data, "first line\nafter the response\n");
+    cgi_test_end(&t);
 }
 
 Test(cgi, stderr_is_bounded_and_never_fails_the_request)
@@ -605,38 +553,30 @@ Test(cgi, program_that_cannot_run_is_unavailable)
 
 Test(cgi, exit_without_output_reports_the_status)
 {
-    char *prog = script("exit3.cgi", "exit 3");
-    upstream_request req;
-    upstream_request_init(&req);
-    run_result r;
-    run(prog, &req, &r);
-    cr_assert_eq(r.rc, -1);
-    cr_assert(r.err.code == CEGATE_ERR_UNAVAILABLE || r.err.code == CEGATE_ERR_PROTOCOL,
-              "code %s", cegate_error_code_name(r.err.code));
-    cr_assert_not_null(strstr(r.err.text, "status 3"), "text: %s", r.err.text);
+    cgi_test t;
+    cgi_test_start(&t, "exit3.cgi", "exit 3");
+    cgi_test_run(&t);
+    cr_assert_eq(t.r.rc, -1);
+    cr_assert(t.r.err.code == CEGATE_ERR_UNAVAILABLE || t.r.err.code == CEGATE_ERR_PROTOCOL,
+              "code %s", cegate_error_code_name(t.r.err.code));
+    cr_assert_not_null(strstr(t.r.err.text, "status 3"), "text: %s", t.r.err.text);
     assert_no_children();
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test_end(&t);
 }
 
 Test(cgi, exit_inside_the_headers_reports_the_status)
 {
-    char *prog = script("partial.cgi",
-                        "echo 'partial headers' >&2\n"
-                        "printf 'Content-Type: text/plain\\n'; exit 4");
-    upstream_request req;
-    upstream_request_init(&req);
-    run_result r;
-    run(prog, &req, &r);
-    cr_assert_eq(r.rc, -1);
-    cr_assert(r.err.code == CEGATE_ERR_UNAVAILABLE || r.err.code == CEGATE_ERR_PROTOCOL,
-              "code %s", cegate_error_code_name(r.err.code));
-    cr_assert_not_null(strstr(r.err.text, "status 4"), "text: %s", r.err.text);
-    cr_assert_str_eq(r.resp.log.data, "partial headers\n");
-    upstream_response_free(&r.resp);
-    upstream_request_free(&req);
-    free(prog);
+    cgi_test t;
+    cgi_test_start(&t, "partial.cgi",
+                   "echo 'partial headers' >&2\n"
+                   "printf 'Content-Type: text/plain\\n'; exit 4");
+    cgi_test_run(&t);
+    cr_assert_eq(t.r.rc, -1);
+    cr_assert(t.r.err.code == CEGATE_ERR_UNAVAILABLE || t.r.err.code == CEGATE_ERR_PROTOCOL,
+              "code %s", cegate_error_code_name(t.r.err.code));
+    cr_assert_not_null(strstr(t.r.err.text, "status 4"), "text: %s", t.r.err.text);
+    cr_assert_str_eq(t.r.resp.log.data, "partial headers\n");
+    cgi_test_end(&t);
 }
 
 Test(cgi, timeout_stops_the_program_and_reaps_it)
@@ -662,13 +602,13 @@ Test(cgi, timeout_stops_the_program_and_reaps_it)
     assert_no_children();
     /* What the program started went down with it (same process group). */
     size_t n;
-    char *text = read_file(pidfile, &n);
+    char *text = run_slurp(pidfile, &n);
     cr_assert_not_null(text);
     pid_t child = (pid_t)atoi(text);
     free(text);
     cr_assert_gt(child, 1);
-    double until = now_s() + 10;
-    while (!process_dead(child) && now_s() < until)
+    double until = run_now() + 10;
+    while (!process_dead(child) && run_now() < until)
         usleep(10000);
     cr_assert(process_dead(child), "the program's child %d survived", (int)child);
     upstream_response_free(&r.resp);
@@ -700,12 +640,12 @@ Test(cgi, timeout_escalates_to_sigkill)
     cr_assert_lt(r.seconds, 15.0, "took %.1f s", r.seconds);
     assert_no_children();
     size_t n;
-    char *text = read_file(pidfile, &n);
+    char *text = run_slurp(pidfile, &n);
     cr_assert_not_null(text);
     pid_t child = (pid_t)atoi(text);
     free(text);
-    double until = now_s() + 10;
-    while (!process_dead(child) && now_s() < until)
+    double until = run_now() + 10;
+    while (!process_dead(child) && run_now() < until)
         usleep(10000);
     cr_assert(process_dead(child), "the program's child %d survived", (int)child);
     upstream_response_free(&r.resp);

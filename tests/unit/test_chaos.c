@@ -259,19 +259,25 @@ static const cegate_header batch_headers[] = {
 
 /* ---- operations -------------------------------------------------------------- */
 
+/* What a decode returned: `expect` events, or none after a failure. */
+static int decoded(int rc, cegate_event_list *list, size_t expect)
+{
+    if (rc == 0)
+        cr_assert_eq(list->count, expect, "decoded %zu events, not %zu",
+                     list->count, expect);
+    else
+        cr_assert_eq(list->count, 0, "a failed decode left %zu events",
+                     list->count);
+    cegate_event_list_free(list);
+    return rc;
+}
+
 static int decode(const char *json, size_t expect, cegate_error *err)
 {
     cegate_event_list list;
     cegate_event_list_init(&list);
     int rc = cegate_json_decode(json, strlen(json), NULL, &list, err);
-    if (rc == 0)
-        cr_assert_eq(list.count, expect, "decoded %zu events, not %zu",
-                     list.count, expect);
-    else
-        cr_assert_eq(list.count, 0, "a failed decode left %zu events",
-                     list.count);
-    cegate_event_list_free(&list);
-    return rc;
+    return decoded(rc, &list, expect);
 }
 
 static int op_decode_single(cegate_error *err) { return decode(single_event, 1, err); }
@@ -287,14 +293,7 @@ static int http_decode(const cegate_header *headers, size_t count,
     cegate_event_list_init(&list);
     int rc = cegate_http_decode(headers, count, body, strlen(body), NULL,
                                 &list, err);
-    if (rc == 0)
-        cr_assert_eq(list.count, expect, "decoded %zu events, not %zu",
-                     list.count, expect);
-    else
-        cr_assert_eq(list.count, 0, "a failed decode left %zu events",
-                     list.count);
-    cegate_event_list_free(&list);
-    return rc;
+    return decoded(rc, &list, expect);
 }
 
 static int op_http_binary(cegate_error *err)
@@ -335,6 +334,14 @@ static void free_fixture(void)
 {
     cegate_event_list_free(&fixture);
     cr_assert_eq(live, 0, "%ld allocation(s) leaked in total", live);
+}
+
+/* run_chaos on an operation over the events of `json` (the fixture). */
+static void run_chaos_on(const char *json, const char *name, operation op)
+{
+    load_fixture(json);
+    run_chaos(name, op, 0);
+    free_fixture();
 }
 
 static int op_encode_batch(cegate_error *err)
@@ -525,37 +532,31 @@ Test(chaos, header_values) { run_chaos("cegate_header_value_decode/encode", op_h
 
 Test(chaos, json_encode_batch)
 {
-    load_fixture(batch_events);
-    run_chaos("cegate_json_encode_batch", op_encode_batch, 0);
-    free_fixture();
+    run_chaos_on(batch_events, "cegate_json_encode_batch", op_encode_batch);
 }
 
 Test(chaos, json_encode_event)
 {
-    load_fixture(batch_events);
-    run_chaos("cegate_json_encode_event", op_encode_event, 0);
-    free_fixture();
+    run_chaos_on(batch_events, "cegate_json_encode_event", op_encode_event);
 }
 
 Test(chaos, http_encode_binary)
 {
-    load_fixture("[" "{\"specversion\":\"1.0\",\"id\":\"x\",\"source\":\"/s\","
+    run_chaos_on("[" "{\"specversion\":\"1.0\",\"id\":\"x\",\"source\":\"/s\","
                  "\"type\":\"t y\",\"subject\":\"\xe2\x82\xac\",\"n\":5,"
                  "\"b\":true,\"data\":{\"k\":[1,\"v\"]}},"
                  "{\"specversion\":\"1.0\",\"id\":\"t\",\"source\":\"/s\","
                  "\"type\":\"t\",\"datacontenttype\":\"text/plain\","
                  "\"data\":\"text\"},"
                  "{\"specversion\":\"1.0\",\"id\":\"b\",\"source\":\"/s\","
-                 "\"type\":\"t\",\"data_base64\":\"AAEC\"}]");
-    run_chaos("cegate_http_encode (binary)", op_http_encode_binary, 0);
-    free_fixture();
+                 "\"type\":\"t\",\"data_base64\":\"AAEC\"}]",
+                 "cegate_http_encode (binary)", op_http_encode_binary);
 }
 
 Test(chaos, http_encode_structured)
 {
-    load_fixture(batch_events);
-    run_chaos("cegate_http_encode (structured)", op_http_encode_structured, 0);
-    free_fixture();
+    run_chaos_on(batch_events, "cegate_http_encode (structured)",
+                 op_http_encode_structured);
 }
 
 Test(chaos, event_copy)
@@ -579,7 +580,6 @@ Test(chaos, event_set_string)
 
 Test(chaos, event_set_string_failure_keeps_event)
 {
-    load_fixture(single_event);
-    run_chaos("cegate_event_set_string (replace)", op_event_set_keeps_old, 0);
-    free_fixture();
+    run_chaos_on(single_event, "cegate_event_set_string (replace)",
+                 op_event_set_keeps_old);
 }

@@ -19,8 +19,7 @@
 #include <string.h>
 
 #include "cegate/cegate.h"
-
-#define N(arr) (sizeof(arr) / sizeof *(arr))
+#include "helpers.h"
 
 /* ---- the cases, by file --------------------------------------------------- */
 
@@ -82,15 +81,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* The sample extensions of the suite (ABOUT.md), for cases marked
- * sampleExtensionAttributes. */
-static const cegate_extension_type sample_types[] = {
-    {"extinteger", CEGATE_TYPE_INTEGER},     {"extboolean", CEGATE_TYPE_BOOLEAN},
-    {"extstring", CEGATE_TYPE_STRING},       {"extbinary", CEGATE_TYPE_BINARY},
-    {"exttimestamp", CEGATE_TYPE_TIMESTAMP}, {"exturi", CEGATE_TYPE_URI},
-    {"exturiref", CEGATE_TYPE_URI_REF},
-};
-
 static json_t *load_file(const char *name)
 {
     const char *dir = getenv("CEGATE_TEST_DATA");
@@ -107,16 +97,6 @@ static json_t *load_file(const char *name)
     return root;
 }
 
-static void set_str(cegate_event *ev, const char *name, const char *s,
-                    cegate_type ext_type)
-{
-    cegate_error err;
-    cegate_error_clear(&err);
-    cr_assert_eq(cegate_event_set_string(ev, name, s, strlen(s), ext_type,
-                                         &err),
-                 0, "building a sample: %s='%s': %s", name, s, err.text);
-}
-
 static void append(cegate_event_list *list, cegate_event *ev)
 {
     cegate_error err;
@@ -126,32 +106,22 @@ static void append(cegate_event_list *list, cegate_event *ev)
 
 /* ---- the expected sample events (ABOUT.md) --------------------------------- */
 
-static cegate_event *sample_minimal_with_id(const char *id)
-{
-    cegate_event *ev = cegate_event_new();
-    cr_assert_not_null(ev);
-    set_str(ev, "id", id, 0);
-    set_str(ev, "type", "io.cloudevents.test", 0);
-    set_str(ev, "source", "https://cloudevents.io", 0);
-    return ev;
-}
-
 static cegate_event *sample_event(const char *sample_id)
 {
     if (strcmp(sample_id, "minimal") == 0)
-        return sample_minimal_with_id("minimal");
+        return sample_minimal_event("minimal");
     if (strcmp(sample_id, "minimalWithTime") == 0) {
-        cegate_event *ev = sample_minimal_with_id("minimalWithTime");
+        cegate_event *ev = sample_minimal_event("minimalWithTime");
         set_str(ev, "time", "2018-04-05T17:31:00Z", 0);
         return ev;
     }
     if (strcmp(sample_id, "minimalWithRelativeSource") == 0) {
-        cegate_event *ev = sample_minimal_with_id("minimalWithRelativeSource");
+        cegate_event *ev = sample_minimal_event("minimalWithRelativeSource");
         set_str(ev, "source", "#fragment", 0);
         return ev;
     }
     if (strcmp(sample_id, "allCore") == 0) {
-        cegate_event *ev = sample_minimal_with_id("allCore");
+        cegate_event *ev = sample_minimal_event("allCore");
         set_str(ev, "datacontenttype", "text/plain", 0);
         set_str(ev, "dataschema", "https://cloudevents.io/dataschema", 0);
         set_str(ev, "subject", "tests", 0);
@@ -161,7 +131,7 @@ static cegate_event *sample_event(const char *sample_id)
     if (strcmp(sample_id, "simpleTextData") == 0) {
         /* ABOUT.md (as upstream) gives this sample the id "simpleData"; the
          * case files use "simpleTextData", and so does the sample here. */
-        cegate_event *ev = sample_minimal_with_id("simpleTextData");
+        cegate_event *ev = sample_minimal_event("simpleTextData");
         set_str(ev, "datacontenttype", "text/plain", 0);
         cr_assert_eq(cegate_event_set_data_text(ev, "Simple text", 11, NULL),
                      0);
@@ -171,7 +141,7 @@ static cegate_event *sample_event(const char *sample_id)
         /* ABOUT.md (as upstream) derives this sample from `minimal` with its
          * id; the case files use the id "allExtensionTypes", and so does the
          * sample here. */
-        cegate_event *ev = sample_minimal_with_id("allExtensionTypes");
+        cegate_event *ev = sample_minimal_event("allExtensionTypes");
         set_str(ev, "extinteger", "10", CEGATE_TYPE_INTEGER);
         set_str(ev, "extboolean", "true", CEGATE_TYPE_BOOLEAN);
         set_str(ev, "extstring", "text", CEGATE_TYPE_STRING);
@@ -287,12 +257,12 @@ static void run_case(const char *file, const char *id)
                      id);
     }
 
+    /* The sample extensions of the suite (ABOUT.md), for cases marked
+     * sampleExtensionAttributes. */
     cegate_options opt;
     cegate_options_init(&opt);
-    if (flag(c, "sampleExtensionAttributes")) {
-        opt.extensions = sample_types;
-        opt.extension_count = N(sample_types);
-    }
+    if (flag(c, "sampleExtensionAttributes"))
+        opt = sample_options();
 
     json_t *input = json_object_get(c, batch ? "batch" : "event");
     cr_assert_not_null(input, "%s: %s has no %s member", file, id,

@@ -13,20 +13,9 @@
 #include <string.h>
 
 #include "cegate/cegate.h"
+#include "helpers.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-#define assert_error(err, want_code, want_path)                               \
-    do {                                                                      \
-        cr_assert_eq((err).code, (want_code),                                 \
-                     "error code: got %s, want %s (path '%s', text '%s')",    \
-                     cegate_error_code_name((err).code),                      \
-                     cegate_error_code_name(want_code), (err).path,           \
-                     (err).text);                                             \
-        cr_assert_str_eq((err).path, (want_path),                             \
-                         "error path: got '%s', want '%s' (text '%s')",       \
-                         (err).path, (want_path), (err).text);                \
-    } while (0)
 
 /* Some inputs break two rules at once (a UTF-8-encoded surrogate is both bad
  * UTF-8 and a forbidden code point); the header lets either code win. */
@@ -41,42 +30,6 @@
                          "error path: got '%s', want '%s' (text '%s')",       \
                          (err).path, (want_path), (err).text);                \
     } while (0)
-
-static cegate_event *new_event(void)
-{
-    cegate_event *ev = cegate_event_new();
-    cr_assert_not_null(ev, "cegate_event_new returned NULL");
-    return ev;
-}
-
-static void set_str(cegate_event *ev, const char *name, const char *s,
-                    cegate_type ext_type)
-{
-    cegate_error err;
-    cegate_error_clear(&err);
-    int rc = cegate_event_set_string(ev, name, s, strlen(s), ext_type, &err);
-    cr_assert_eq(rc, 0, "setting %s to '%s' failed: %s: %s (%s)", name, s,
-                 cegate_error_code_name(err.code), err.path, err.text);
-    cr_assert_eq(err.code, CEGATE_OK, "err set on success for %s", name);
-}
-
-/* id, source and type: the smallest valid event. */
-static cegate_event *minimal_event(const char *id)
-{
-    cegate_event *ev = new_event();
-    set_str(ev, "id", id, 0);
-    set_str(ev, "source", "https://cloudevents.io", 0);
-    set_str(ev, "type", "io.cloudevents.test", 0);
-    return ev;
-}
-
-static void expect_string_attr(const cegate_event *ev, const char *name,
-                               const char *want)
-{
-    const char *got = cegate_event_get_string(ev, name);
-    cr_assert_not_null(got, "%s: absent, want '%s'", name, want);
-    cr_assert_str_eq(got, want, "%s: got '%s', want '%s'", name, got, want);
-}
 
 static const cegate_value *expect_attr_type(const cegate_event *ev,
                                             const char *name, cegate_type want)
@@ -123,7 +76,7 @@ static void expect_rejected_at_set_or_validate(const char *name,
                                                const char *s,
                                                cegate_error_code code)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     cegate_error err;
     cegate_error_clear(&err);
     int rc = cegate_event_set_string(ev, name, s, strlen(s), 0, &err);
@@ -294,7 +247,7 @@ Test(core, type_names)
 
 Test(extensions, typed_values_of_all_seven_types)
 {
-    cegate_event *ev = minimal_event("ext");
+    cegate_event *ev = sample_minimal_event("ext");
     cegate_error err;
     cegate_error_clear(&err);
     unsigned char bytes[] = {0x4d, 0x00, 0x61};
@@ -339,7 +292,7 @@ Test(extensions, typed_values_of_all_seven_types)
 
 Test(extensions, canonical_strings_of_all_seven_types)
 {
-    cegate_event *ev = minimal_event("ext");
+    cegate_event *ev = sample_minimal_event("ext");
     set_str(ev, "extstring", "text", CEGATE_TYPE_STRING);
     set_str(ev, "extdefault", "text", 0);
     set_str(ev, "exttrue", "true", CEGATE_TYPE_BOOLEAN);
@@ -808,7 +761,7 @@ Test(datacontenttype, media_types_accepted)
                         "application/json", "application/vnd.foo+json",
                         "application/cloudevents+json; charset=UTF-8"};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
-        cegate_event *ev = minimal_event("1");
+        cegate_event *ev = sample_minimal_event("1");
         set_str(ev, "datacontenttype", ok[i], 0);
         cegate_error err;
         cegate_error_clear(&err);
@@ -833,7 +786,7 @@ Test(datacontenttype, non_media_types_rejected)
 
 Test(validate, minimal_event_is_valid)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     cegate_error err;
     cegate_error_clear(&err);
     cr_assert_eq(cegate_event_validate(ev, &err), 0, "%s", err.text);
@@ -845,7 +798,7 @@ Test(validate, each_missing_required_attribute_named)
 {
     const char *required[] = {"id", "source", "type"};
     for (size_t i = 0; i < 3; i++) {
-        cegate_event *ev = minimal_event("1");
+        cegate_event *ev = sample_minimal_event("1");
         cr_assert_eq(cegate_event_remove(ev, required[i]), 1);
         cegate_error err;
         cegate_error_clear(&err);
@@ -880,7 +833,7 @@ Test(validate, empty_required_attributes_named)
 
 static cegate_event *timed_event(const char *time)
 {
-    cegate_event *ev = minimal_event("minimalWithTime");
+    cegate_event *ev = sample_minimal_event("minimalWithTime");
     set_str(ev, "time", time, 0);
     return ev;
 }
@@ -919,8 +872,8 @@ Test(equal, timestamps_compare_by_instant)
 
 Test(equal, attributes_must_match)
 {
-    cegate_event *a = minimal_event("1");
-    cegate_event *b = minimal_event("1");
+    cegate_event *a = sample_minimal_event("1");
+    cegate_event *b = sample_minimal_event("1");
     expect_equal(a, b, 1, "two minimal events");
 
     set_str(b, "subject", "s", 0);
@@ -940,8 +893,8 @@ Test(equal, attributes_must_match)
 Test(equal, extension_order_does_not_matter)
 {
     /* Attributes are a set: the order they were set in is not content. */
-    cegate_event *a = minimal_event("1");
-    cegate_event *b = minimal_event("1");
+    cegate_event *a = sample_minimal_event("1");
+    cegate_event *b = sample_minimal_event("1");
     set_str(a, "exta", "1", CEGATE_TYPE_INTEGER);
     set_str(a, "extb", "x", 0);
     set_str(b, "extb", "x", 0);
@@ -953,8 +906,8 @@ Test(equal, extension_order_does_not_matter)
 
 Test(equal, json_data_by_value)
 {
-    cegate_event *a = minimal_event("1");
-    cegate_event *b = minimal_event("1");
+    cegate_event *a = sample_minimal_event("1");
+    cegate_event *b = sample_minimal_event("1");
     json_t *ja = json_loads("{\"a\":1,\"b\":[1,2,{\"c\":null}]}", 0, NULL);
     json_t *jb = json_loads("{\"b\":[1,2,{\"c\":null}],\"a\":1}", 0, NULL);
     json_t *jc = json_loads("{\"b\":[2,1,{\"c\":null}],\"a\":1}", 0, NULL);
@@ -972,8 +925,8 @@ Test(equal, json_data_by_value)
 
 Test(equal, null_data_is_not_no_data)
 {
-    cegate_event *a = minimal_event("1");
-    cegate_event *b = minimal_event("1");
+    cegate_event *a = sample_minimal_event("1");
+    cegate_event *b = sample_minimal_event("1");
     cr_assert_eq(cegate_event_set_data_json(b, json_null(), NULL), 0);
     expect_equal(a, b, 0, "no data vs JSON null data");
     cegate_event_free(a);
@@ -982,8 +935,8 @@ Test(equal, null_data_is_not_no_data)
 
 Test(equal, binary_data_by_bytes)
 {
-    cegate_event *a = minimal_event("1");
-    cegate_event *b = minimal_event("1");
+    cegate_event *a = sample_minimal_event("1");
+    cegate_event *b = sample_minimal_event("1");
     cr_assert_eq(cegate_event_set_data_binary(a, "a\0b", 3, NULL), 0);
     cr_assert_eq(cegate_event_set_data_binary(b, "a\0b", 3, NULL), 0);
     expect_equal(a, b, 1, "same bytes");
@@ -997,7 +950,7 @@ Test(equal, binary_data_by_bytes)
 
 static cegate_event *rich_event(void)
 {
-    cegate_event *ev = minimal_event("rich");
+    cegate_event *ev = sample_minimal_event("rich");
     set_str(ev, "subject", "Euro \xe2\x82\xac", 0);
     set_str(ev, "time", "2018-04-05T18:31:00.5+01:00", 0);
     set_str(ev, "dataschema", "https://example.com/s", 0);
@@ -1035,7 +988,7 @@ Test(copy, deep_copy_is_equal_and_independent)
 
 Test(copy, json_data_copied)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     json_t *j = json_pack("{s:i}", "a", 1);
     cr_assert_eq(cegate_event_set_data_json(ev, j, NULL), 0);
     json_decref(j);
@@ -1052,7 +1005,7 @@ Test(copy, json_data_copied)
 
 Test(remove, attributes)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     set_str(ev, "subject", "s", 0);
     set_str(ev, "ext", "x", 0);
     size_t before = cegate_event_attribute_count(ev);
@@ -1068,7 +1021,7 @@ Test(remove, attributes)
 
 Test(remove, specversion_stays)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     cr_assert_eq(cegate_event_remove(ev, "specversion"), 0);
     expect_string_attr(ev, "specversion", "1.0");
     cegate_event_free(ev);
@@ -1123,7 +1076,7 @@ Test(iterate, core_in_spec_order_then_extensions_in_set_order)
 
 Test(iterate, removal_keeps_extension_order)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     set_str(ev, "a", "1", 0);
     set_str(ev, "b", "2", 0);
     set_str(ev, "c", "3", 0);
@@ -1137,7 +1090,7 @@ Test(iterate, removal_keeps_extension_order)
 
 Test(data, json_takes_a_reference)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     json_t *j = json_pack("{s:[i,i]}", "list", 1, 2);
     cr_assert_eq(cegate_event_set_data_json(ev, j, NULL), 0);
     cr_assert_eq(j->refcount, 2, "the event must hold its own reference");
@@ -1152,7 +1105,7 @@ Test(data, json_takes_a_reference)
 
 Test(data, json_null_is_data)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     cr_assert_eq(cegate_event_set_data_json(ev, json_null(), NULL), 0);
     cr_assert_eq(cegate_event_data_kind(ev), CEGATE_DATA_JSON);
     cr_assert(json_is_null(cegate_event_data_json(ev)));
@@ -1161,7 +1114,7 @@ Test(data, json_null_is_data)
 
 Test(data, text)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     cr_assert_eq(cegate_event_set_data_text(ev, "hello world", 5, NULL), 0);
     cr_assert_eq(cegate_event_data_kind(ev), CEGATE_DATA_TEXT);
     size_t n = 0;
@@ -1174,7 +1127,7 @@ Test(data, text)
 
 Test(data, text_must_be_utf8)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     cegate_error err;
     cegate_error_clear(&err);
     cr_assert_eq(cegate_event_set_data_text(ev, "\xc3\x28", 2, &err), -1);
@@ -1187,7 +1140,7 @@ Test(data, binary_keeps_every_byte)
     unsigned char bytes[256];
     for (int i = 0; i < 256; i++)
         bytes[i] = (unsigned char)i;
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     cr_assert_eq(cegate_event_set_data_binary(ev, bytes, sizeof bytes, NULL), 0);
     cr_assert_eq(cegate_event_data_kind(ev), CEGATE_DATA_BINARY);
     size_t n = 0;
@@ -1200,7 +1153,7 @@ Test(data, binary_keeps_every_byte)
 
 Test(data, setters_replace_and_clear)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     cr_assert_eq(cegate_event_set_data_text(ev, "abc", 3, NULL), 0);
     cr_assert_eq(cegate_event_set_data_binary(ev, "xy", 2, NULL), 0);
     cr_assert_eq(cegate_event_data_kind(ev), CEGATE_DATA_BINARY);
@@ -1223,14 +1176,14 @@ Test(data, effective_content_type_without_data)
 {
     /* event.h: with no datacontenttype and no data there is no content
      * type at all (an HTTP request then carries no Content-Type). */
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     cr_assert_null(cegate_event_effective_content_type(ev));
     cegate_event_free(ev);
 }
 
 Test(data, effective_content_type)
 {
-    cegate_event *ev = minimal_event("1");
+    cegate_event *ev = sample_minimal_event("1");
     /* Absent means application/json in the JSON format. */
     json_t *j = json_true();
     cr_assert_eq(cegate_event_set_data_json(ev, j, NULL), 0);

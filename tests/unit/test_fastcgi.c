@@ -37,9 +37,8 @@
 /* libfcgi-dev's header (the gateway's are found through -iquote only). */
 #include <fastcgi.h>
 
+#include "../common/run.h"
 #include "fastcgi.h"
-
-extern char **environ;
 
 /* ---- small helpers -------------------------------------------------------------- */
 
@@ -1390,37 +1389,57 @@ static void expect_echo(fcgi_pool *pool, const upstream_request *req)
     upstream_response_free(&resp);
 }
 
+/* A pool test: the server in `mode`, a pool of one connection on it (see
+ * pool_for) and a simple_request(body), or with body NULL a new_request()
+ * without params. */
+typedef struct pool_test {
+    server *s;
+    fcgi_pool *pool; /* pool_test_end frees it unless NULL */
+    upstream_request *req;
+} pool_test;
+
+static pool_test pool_test_start(serve_mode mode, int keep, int io_timeout_ms,
+                                 int idle_ms, const char *body)
+{
+    pool_test t;
+    t.s = server_start(mode);
+    t.pool = pool_for(t.s->address, keep, 1, io_timeout_ms, idle_ms);
+    t.req = body != NULL ? simple_request(body) : new_request();
+    return t;
+}
+
+static void pool_test_end(pool_test *t)
+{
+    fcgi_pool_free(t->pool);
+    free_request(t->req);
+    server_stop(t->s);
+}
+
 /* ---- 3a. the pool, against the server above ------------------------------------------ */
 
 Test(pool, kept_connection_is_reused, .timeout = 60)
 {
-    server *s = server_start(SERVE_ECHO);
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 0, 0);
-    upstream_request *req = simple_request("{\"hello\":1}");
+    pool_test t = pool_test_start(SERVE_ECHO, 1, 0, 0, "{\"hello\":1}");
     for (int i = 0; i < 50; i++)
-        expect_echo(pool, req);
-    cr_assert_eq(atomic_load(&s->accepts), 1);
-    cr_assert_eq(atomic_load(&s->requests), 50);
-    cr_assert_eq(atomic_load(&s->keep_flags), 50, "FCGI_KEEP_CONN on each");
-    cr_assert_eq(atomic_load(&s->eofs), 0);
-    fcgi_pool_free(pool);
-    cr_assert_eq(wait_count(&s->eofs, 1, 5000), 1, "closed when the pool is freed");
-    free_request(req);
-    server_stop(s);
+        expect_echo(t.pool, t.req);
+    cr_assert_eq(atomic_load(&t.s->accepts), 1);
+    cr_assert_eq(atomic_load(&t.s->requests), 50);
+    cr_assert_eq(atomic_load(&t.s->keep_flags), 50, "FCGI_KEEP_CONN on each");
+    cr_assert_eq(atomic_load(&t.s->eofs), 0);
+    fcgi_pool_free(t.pool);
+    t.pool = NULL;
+    cr_assert_eq(wait_count(&t.s->eofs, 1, 5000), 1, "closed when the pool is freed");
+    pool_test_end(&t);
 }
 
 Test(pool, connection_per_request, .timeout = 60)
 {
-    server *s = server_start(SERVE_ECHO);
-    fcgi_pool *pool = pool_for(s->address, 0, 1, 0, 0);
-    upstream_request *req = simple_request("abc");
+    pool_test t = pool_test_start(SERVE_ECHO, 0, 0, 0, "abc");
     for (int i = 0; i < 20; i++)
-        expect_echo(pool, req);
-    cr_assert_eq(atomic_load(&s->accepts), 20);
-    cr_assert_eq(atomic_load(&s->keep_flags), 0, "no FCGI_KEEP_CONN");
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+        expect_echo(t.pool, t.req);
+    cr_assert_eq(atomic_load(&t.s->accepts), 20);
+    cr_assert_eq(atomic_load(&t.s->keep_flags), 0, "no FCGI_KEEP_CONN");
+    pool_test_end(&t);
 }
 
 Test(pool, tcp_loopback, .timeout = 60)
@@ -1438,88 +1457,68 @@ Test(pool, tcp_loopback, .timeout = 60)
 
 Test(pool, idle_connection_closed_after_idle_timeout, .timeout = 60)
 {
-    server *s = server_start(SERVE_ECHO);
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 0, 500);
-    upstream_request *req = simple_request("x");
-    expect_echo(pool, req);
+    pool_test t = pool_test_start(SERVE_ECHO, 1, 0, 500, "x");
+    expect_echo(t.pool, t.req);
     double done = now_ms();
     /* Not idle long enough yet: kept. */
-    fcgi_pool_close_idle(pool);
+    fcgi_pool_close_idle(t.pool);
     sleep_ms(100);
     if (now_ms() - done < 450)
-        cr_assert_eq(atomic_load(&s->eofs), 0, "closed too early");
+        cr_assert_eq(atomic_load(&t.s->eofs), 0, "closed too early");
     /* Past the idle timeout: the next look at the pool closes it. */
     sleep_ms(600);
-    fcgi_pool_close_idle(pool);
-    cr_assert_eq(wait_count(&s->eofs, 1, 5000), 1, "the server saw no EOF");
+    fcgi_pool_close_idle(t.pool);
+    cr_assert_eq(wait_count(&t.s->eofs, 1, 5000), 1, "the server saw no EOF");
     cr_assert_geq(now_ms() - done, 500);
-    expect_echo(pool, req);
-    cr_assert_eq(atomic_load(&s->accepts), 2);
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+    expect_echo(t.pool, t.req);
+    cr_assert_eq(atomic_load(&t.s->accepts), 2);
+    pool_test_end(&t);
 }
 
 Test(pool, idle_connection_closed_when_taken, .timeout = 60)
 {
-    server *s = server_start(SERVE_ECHO);
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 0, 200);
-    upstream_request *req = simple_request("x");
-    expect_echo(pool, req);
+    pool_test t = pool_test_start(SERVE_ECHO, 1, 0, 200, "x");
+    expect_echo(t.pool, t.req);
     sleep_ms(400);
-    expect_echo(pool, req);
-    cr_assert_eq(atomic_load(&s->accepts), 2);
-    cr_assert_eq(wait_count(&s->eofs, 1, 5000), 1);
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+    expect_echo(t.pool, t.req);
+    cr_assert_eq(atomic_load(&t.s->accepts), 2);
+    cr_assert_eq(wait_count(&t.s->eofs, 1, 5000), 1);
+    pool_test_end(&t);
 }
 
 Test(pool, app_closes_mid_response, .timeout = 60)
 {
-    server *s = server_start(SERVE_CLOSE_MID);
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 0, 0);
-    upstream_request *req = simple_request("x");
+    pool_test t = pool_test_start(SERVE_CLOSE_MID, 1, 0, 0, "x");
     cegate_error err;
-    cr_assert_eq(do_request(pool, req, &err, NULL), -1);
+    cr_assert_eq(do_request(t.pool, t.req, &err, NULL), -1);
     cr_assert_eq(err.code, CEGATE_ERR_UNAVAILABLE, "%s", err.text);
     cr_assert_not_null(strstr(err.text, "mid-response"), "%s", err.text);
-    cr_assert_eq(atomic_load(&s->accepts), 1, "not retried: the answer had begun");
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+    cr_assert_eq(atomic_load(&t.s->accepts), 1, "not retried: the answer had begun");
+    pool_test_end(&t);
 }
 
 Test(pool, app_closes_without_answering, .timeout = 60)
 {
-    server *s = server_start(SERVE_CLOSE_NOTHING);
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 0, 0);
-    upstream_request *req = simple_request("x");
+    pool_test t = pool_test_start(SERVE_CLOSE_NOTHING, 1, 0, 0, "x");
     cegate_error err;
-    cr_assert_eq(do_request(pool, req, &err, NULL), -1);
+    cr_assert_eq(do_request(t.pool, t.req, &err, NULL), -1);
     cr_assert_eq(err.code, CEGATE_ERR_UNAVAILABLE, "%s", err.text);
-    cr_assert_eq(atomic_load(&s->accepts), 1, "a fresh connection is not retried");
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+    cr_assert_eq(atomic_load(&t.s->accepts), 1, "a fresh connection is not retried");
+    pool_test_end(&t);
 }
 
 Test(pool, app_never_answers, .timeout = 60)
 {
-    server *s = server_start(SERVE_SILENT);
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 200, 0);
-    upstream_request *req = simple_request("x");
+    pool_test t = pool_test_start(SERVE_SILENT, 1, 200, 0, "x");
     cegate_error err;
     double t0 = now_ms();
-    cr_assert_eq(do_request(pool, req, &err, NULL), -1);
+    cr_assert_eq(do_request(t.pool, t.req, &err, NULL), -1);
     double took = now_ms() - t0;
     cr_assert_eq(err.code, CEGATE_ERR_TIMEOUT, "%s", err.text);
     cr_assert_geq(took, 190, "gave up after %.0f ms", took);
     cr_assert_lt(took, 10000, "took %.0f ms", took);
     cr_assert_not_null(strstr(err.text, "200 ms"), "%s", err.text);
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+    pool_test_end(&t);
 }
 
 Test(pool, missing_socket_and_refused_connection, .timeout = 60)
@@ -1623,32 +1622,24 @@ Test(pool, connect_timeout_when_the_listen_queue_is_full, .timeout = 60)
 
 Test(pool, overloaded_app, .timeout = 60)
 {
-    server *s = server_start(SERVE_OVERLOADED);
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 0, 0);
-    upstream_request *req = simple_request("x");
+    pool_test t = pool_test_start(SERVE_OVERLOADED, 1, 0, 0, "x");
     cegate_error err;
-    cr_assert_eq(do_request(pool, req, &err, NULL), -1);
+    cr_assert_eq(do_request(t.pool, t.req, &err, NULL), -1);
     cr_assert_eq(err.code, CEGATE_ERR_UNAVAILABLE, "%s", err.text);
     cr_assert_str_eq(err.path, "protocolStatus");
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+    pool_test_end(&t);
 }
 
 Test(pool, kept_connection_closed_by_the_app_is_retried, .timeout = 60)
 {
-    server *s = server_start(SERVE_DROP_KEPT);
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 0, 0);
-    upstream_request *req = simple_request("again and again");
+    pool_test t = pool_test_start(SERVE_DROP_KEPT, 1, 0, 0, "again and again");
     for (int i = 0; i < 5; i++) {
-        expect_echo(pool, req);
+        expect_echo(t.pool, t.req);
         sleep_ms(20); /* let the server's close arrive first */
     }
-    cr_assert_eq(atomic_load(&s->requests), 5, "each request served once");
-    cr_assert_eq(atomic_load(&s->accepts), 5);
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+    cr_assert_eq(atomic_load(&t.s->requests), 5, "each request served once");
+    cr_assert_eq(atomic_load(&t.s->accepts), 5);
+    pool_test_end(&t);
 }
 
 typedef struct worker_arg {
@@ -1794,63 +1785,51 @@ Test(pool, app_answers_before_reading_the_body, .timeout = 60)
 
 Test(pool, big_response, .timeout = 60)
 {
-    server *s = server_start(SERVE_BIG);
-    s->big_bytes = 5u * 1024 * 1024 + 17;
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 0, 0);
-    upstream_request *req = simple_request("x");
+    pool_test t = pool_test_start(SERVE_BIG, 1, 0, 0, "x");
+    t.s->big_bytes = 5u * 1024 * 1024 + 17;
     upstream_response resp;
     cegate_error err;
-    cr_assert_eq(do_request(pool, req, &err, &resp), 0, "%s", err.text);
-    cr_assert_eq(resp.body.length, s->big_bytes);
+    cr_assert_eq(do_request(t.pool, t.req, &err, &resp), 0, "%s", err.text);
+    cr_assert_eq(resp.body.length, t.s->big_bytes);
     cr_assert_eq(resp.body.data[0], 'z');
-    cr_assert_eq(resp.body.data[s->big_bytes - 1], 'z');
+    cr_assert_eq(resp.body.data[t.s->big_bytes - 1], 'z');
     upstream_response_free(&resp);
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+    pool_test_end(&t);
 }
 
 Test(pool, params_at_the_boundaries_arrive_whole, .timeout = 60)
 {
-    server *s = server_start(SERVE_ECHO);
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 0, 0);
-    upstream_request *req = new_request();
-    add_param_n(req, "V", 'q', 65522);
+    pool_test t = pool_test_start(SERVE_ECHO, 1, 0, 0, NULL);
+    add_param_n(t.req, "V", 'q', 65522);
     for (int i = 0; i < 1000; i++) {
         char name[32];
         snprintf(name, sizeof name, "HTTP_X_%d", i);
-        add_param_n(req, name, 'p', (size_t)(i % 3 == 0 ? 127 : i % 3 == 1 ? 128 : 300));
+        add_param_n(t.req, name, 'p', (size_t)(i % 3 == 0 ? 127 : i % 3 == 1 ? 128 : 300));
     }
-    req->body = "b";
-    req->body_length = 1;
+    t.req->body = "b";
+    t.req->body_length = 1;
     upstream_response resp;
     cegate_error err;
-    cr_assert_eq(do_request(pool, req, &err, &resp), 0, "%s", err.text);
+    cr_assert_eq(do_request(t.pool, t.req, &err, &resp), 0, "%s", err.text);
     cr_assert_str_eq(upstream_response_header(&resp, "X-Params"), "1001");
     upstream_response_free(&resp);
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+    pool_test_end(&t);
 }
 
 Test(pool, a_request_too_large_for_fastcgi, .timeout = 60)
 {
-    server *s = server_start(SERVE_ECHO);
-    fcgi_pool *pool = pool_for(s->address, 1, 1, 0, 0);
-    upstream_request *req = new_request();
-    add_param_n(req, "HTTP_X_HUGE", 'h', 70000);
+    pool_test t = pool_test_start(SERVE_ECHO, 1, 0, 0, NULL);
+    add_param_n(t.req, "HTTP_X_HUGE", 'h', 70000);
     cegate_error err;
-    cr_assert_eq(do_request(pool, req, &err, NULL), -1);
+    cr_assert_eq(do_request(t.pool, t.req, &err, NULL), -1);
     cr_assert_eq(err.code, CEGATE_ERR_LIMIT);
     cr_assert_str_eq(err.path, "HTTP_X_HUGE");
-    cr_assert_eq(atomic_load(&s->accepts), 0, "nothing sent");
+    cr_assert_eq(atomic_load(&t.s->accepts), 0, "nothing sent");
     /* The pool is still usable. */
-    free_request(req);
-    req = simple_request("fine");
-    expect_echo(pool, req);
-    fcgi_pool_free(pool);
-    free_request(req);
-    server_stop(s);
+    free_request(t.req);
+    t.req = simple_request("fine");
+    expect_echo(t.pool, t.req);
+    pool_test_end(&t);
 }
 
 /* ---- configuration and addresses ----------------------------------------------------- */
@@ -1962,16 +1941,6 @@ static const char *echo_app_path(void)
     return p;
 }
 
-static int try_connect(const char *path)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    strcpy(sa.sun_path, path);
-    int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-    close(fd);
-    return ok;
-}
-
 static int echo_start_in(echo_app *e, const char *dir, const char *threads)
 {
     const char *app = echo_app_path();
@@ -1983,20 +1952,11 @@ static int echo_start_in(echo_app *e, const char *dir, const char *threads)
     snprintf(e->path, sizeof e->path, "%s/echo.sock", e->dir);
     snprintf(e->address, sizeof e->address, "unix:%s", e->path);
     /* Its environment: ours (sanitizer options) plus SOCK and THREADS. */
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = calloc(n + 3, sizeof *env);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "SOCK=", 5) != 0 && strncmp(environ[i], "THREADS=", 8) != 0)
-            env[k++] = environ[i];
     char sock[160], thr[32];
     snprintf(sock, sizeof sock, "SOCK=%s", e->path);
     snprintf(thr, sizeof thr, "THREADS=%s", threads ? threads : "1");
-    env[k++] = sock;
-    env[k++] = thr;
-    env[k] = NULL;
+    const char *extra[] = {sock, thr, NULL};
+    char **env = run_child_env(NULL, extra);
     char *argv[] = {(char *)app, NULL};
     pid_t parent = getpid();
     e->pid = fork();
@@ -2013,7 +1973,7 @@ static int echo_start_in(echo_app *e, const char *dir, const char *threads)
     remember_pid(e->pid);
     double end = now_ms() + 15000;
     while (now_ms() < end) {
-        if (try_connect(e->path))
+        if (run_can_connect(e->path))
             return 1;
         int status;
         if (waitpid(e->pid, &status, WNOHANG) == e->pid) {

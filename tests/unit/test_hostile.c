@@ -17,36 +17,11 @@
 #include <string.h>
 
 #include "cegate/cegate.h"
+#include "helpers.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
-#define N(arr) (sizeof(arr) / sizeof *(arr))
 #define MB ((size_t)1024 * 1024)
-
-#define assert_error(err, want_code, want_path)                               \
-    do {                                                                      \
-        cr_assert_eq((err).code, (want_code),                                 \
-                     "error code: got %s, want %s (path '%s', text '%s')",    \
-                     cegate_error_code_name((err).code),                      \
-                     cegate_error_code_name(want_code), (err).path,           \
-                     (err).text);                                             \
-        cr_assert_str_eq((err).path, (want_path),                             \
-                         "error path: got '%s', want '%s' (text '%s')",       \
-                         (err).path, (want_path), (err).text);                \
-    } while (0)
-
-/* A limit error must say which limit, in its path or its text. */
-#define assert_limit_error(err, limit_name)                                   \
-    do {                                                                      \
-        cr_assert_eq((err).code, CEGATE_ERR_LIMIT,                            \
-                     "error code: got %s, want limit (path '%s', text '%s')", \
-                     cegate_error_code_name((err).code), (err).path,          \
-                     (err).text);                                             \
-        cr_assert(strstr((err).path, (limit_name)) != NULL ||                 \
-                      strstr((err).text, (limit_name)) != NULL,               \
-                  "limit error does not name %s: path '%s', text '%s'",       \
-                  (limit_name), (err).path, (err).text);                      \
-    } while (0)
 
 /* Nesting past jansson's own cap (2048) is the same limit, and the text
  * says so. */
@@ -57,107 +32,20 @@
                            "text does not name max_depth: '%s'", (err).text); \
     } while (0)
 
-#define MINIMAL_MEMBERS                                                       \
-    "\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\""
-
-#define REQUIRED_HEADERS                                                      \
-    {"ce-specversion", "1.0"}, {"ce-id", "1"}, {"ce-source", "/s"},           \
-        {"ce-type", "t"}
-
 static const cegate_header structured[] = {
     {"Content-Type", "application/cloudevents+json"}};
 static const cegate_header batched[] = {
     {"Content-Type", "application/cloudevents-batch+json"}};
 
-/* A list holding one event already: failures must leave it as it is. */
-static void seeded_list(cegate_event_list *list)
-{
-    cegate_event_list_init(list);
-    cegate_event *ev = cegate_event_new();
-    cr_assert_not_null(ev);
-    cr_assert_eq(cegate_event_list_append(list, ev, NULL), 0);
-}
-
-static void expect_untouched(cegate_event_list *list)
-{
-    cr_assert_eq(list->count, 1, "%zu events appended on failure",
-                 list->count - 1);
-    cegate_event_list_free(list);
-}
-
-/* cegate_json_decode must fail; returns the error. */
-static cegate_error json_fail_opt(const char *json, size_t length,
-                                  const cegate_options *opt)
-{
-    cegate_event_list list;
-    seeded_list(&list);
-    cegate_error err;
-    cegate_error_clear(&err);
-    int rc = cegate_json_decode(json, length, opt, &list, &err);
-    cr_assert_eq(rc, -1, "accepted: %.200s", json);
-    cr_assert_neq(err.code, CEGATE_OK, "failure without a code: %.200s", json);
-    expect_untouched(&list);
-    return err;
-}
-
 static cegate_error json_fail(const char *json)
 {
-    return json_fail_opt(json, strlen(json), NULL);
-}
-
-/* cegate_http_decode must fail; returns the error. */
-static cegate_error http_fail_opt(const cegate_header *h, size_t count,
-                                  const void *body, size_t length,
-                                  const cegate_options *opt)
-{
-    cegate_event_list list;
-    seeded_list(&list);
-    cegate_error err;
-    cegate_error_clear(&err);
-    int rc = cegate_http_decode(h, count, body, length, opt, &list, &err);
-    cr_assert_eq(rc, -1, "message accepted");
-    cr_assert_neq(err.code, CEGATE_OK, "failure without a code");
-    expect_untouched(&list);
-    return err;
+    return json_decode_fail(json, strlen(json), NULL);
 }
 
 static cegate_error http_fail(const cegate_header *h, size_t count,
                               const char *body)
 {
-    return http_fail_opt(h, count, body, body ? strlen(body) : 0, NULL);
-}
-
-static cegate_event *json_one(const char *json, size_t length)
-{
-    cegate_event_list list;
-    cegate_event_list_init(&list);
-    cegate_error err;
-    cegate_error_clear(&err);
-    int rc = cegate_json_decode(json, length, NULL, &list, &err);
-    cr_assert_eq(rc, 0, "rejected: %s at '%s': %s",
-                 cegate_error_code_name(err.code), err.path, err.text);
-    cr_assert_eq(list.count, 1);
-    cegate_event *ev = cegate_event_copy(list.events[0]);
-    cr_assert_not_null(ev);
-    cegate_event_list_free(&list);
-    return ev;
-}
-
-static cegate_event *http_one(const cegate_header *h, size_t count,
-                              const void *body, size_t length)
-{
-    cegate_event_list list;
-    cegate_event_list_init(&list);
-    cegate_error err;
-    cegate_error_clear(&err);
-    int rc = cegate_http_decode(h, count, body, length, NULL, &list, &err);
-    cr_assert_eq(rc, 0, "rejected: %s at '%s': %s",
-                 cegate_error_code_name(err.code), err.path, err.text);
-    cr_assert_eq(list.count, 1);
-    cegate_event *ev = cegate_event_copy(list.events[0]);
-    cr_assert_not_null(ev);
-    cegate_event_list_free(&list);
-    return ev;
+    return http_decode_fail(h, count, body, body ? strlen(body) : 0, NULL);
 }
 
 /* malloc'ed text: prefix, `n` copies of `fill`, suffix. */
@@ -307,11 +195,11 @@ Test(encoding, raw_nul_bytes)
 {
     /* A NUL byte inside JSON text is not JSON. */
     const char json[] = "{" MINIMAL_MEMBERS ",\"subject\":\"a\0b\"}";
-    json_fail_opt(json, sizeof json - 1, NULL);
+    json_decode_fail(json, sizeof json - 1, NULL);
     /* A JSON body with a NUL: an error naming data, not truncated data. */
     cegate_header h[] = {REQUIRED_HEADERS, {"Content-Type", "application/json"}};
     const char body[] = "{\"a\":1}\0{\"b\":2}";
-    cegate_error err = http_fail_opt(h, N(h), body, sizeof body - 1, NULL);
+    cegate_error err = http_decode_fail(h, N(h), body, sizeof body - 1, NULL);
     cr_assert_eq(strncmp(err.path, "data", 4), 0, "path '%s'", err.path);
     cegate_header nul[] = {REQUIRED_HEADERS, {"ce-subject", "a%00b"}};
     assert_error(http_fail(nul, N(nul), NULL), CEGATE_ERR_VALUE, "ce-subject");
@@ -328,7 +216,7 @@ Test(size, huge_attribute_value_in_json)
                  names[i]);
         size_t n;
         char *json = build(prefix, 'x', 10 * MB, "\"}", &n);
-        assert_error(json_fail_opt(json, n, NULL), CEGATE_ERR_LIMIT, names[i]);
+        assert_error(json_decode_fail(json, n, NULL), CEGATE_ERR_LIMIT, names[i]);
         cegate_event_list list;
         seeded_list(&list);
         cegate_error err;
@@ -361,12 +249,12 @@ Test(size, ten_megabytes_of_data_accepted)
     char *json = build("{" MINIMAL_MEMBERS ",\"datacontenttype\":\"text/plain\","
                        "\"data\":\"",
                        'd', 10 * MB, "\"}", &n);
-    cegate_event *ev = json_one(json, n);
+    cegate_event *ev = json_decode_one(json, n, NULL);
     size_t got = 0;
     cr_assert_not_null(cegate_event_data_bytes(ev, &got));
     cr_assert_eq(got, 10 * MB);
     cegate_event_free(ev);
-    ev = http_one(structured, N(structured), json, n);
+    ev = http_decode_one(structured, N(structured), json, n, NULL);
     cr_assert_eq(cegate_event_data_kind(ev), CEGATE_DATA_TEXT);
     cegate_event_free(ev);
     free(json);
@@ -374,7 +262,7 @@ Test(size, ten_megabytes_of_data_accepted)
     char *body = build("", '\xab', 10 * MB, "", NULL);
     cegate_header h[] = {REQUIRED_HEADERS,
                          {"Content-Type", "application/octet-stream"}};
-    ev = http_one(h, N(h), body, 10 * MB);
+    ev = http_decode_one(h, N(h), body, 10 * MB, NULL);
     const unsigned char *bytes = cegate_event_data_bytes(ev, &got);
     cr_assert_eq(got, 10 * MB);
     cr_assert_eq(bytes[10 * MB - 1], 0xab);
@@ -390,14 +278,14 @@ Test(size, message_over_max_input_bytes)
     char *body = build("", 'x', 1025, "", NULL);
     cegate_header h[] = {REQUIRED_HEADERS,
                          {"Content-Type", "application/octet-stream"}};
-    assert_limit_error(http_fail_opt(h, N(h), body, 1025, &opt),
+    assert_limit_error(http_decode_fail(h, N(h), body, 1025, &opt),
                        "max_input_bytes");
     free(body);
     size_t n;
     char *json = build("{" MINIMAL_MEMBERS ",\"data\":\"", 'x', 2048, "\"}",
                        &n);
-    assert_limit_error(json_fail_opt(json, n, &opt), "max_input_bytes");
-    assert_limit_error(http_fail_opt(structured, N(structured), json, n, &opt),
+    assert_limit_error(json_decode_fail(json, n, &opt), "max_input_bytes");
+    assert_limit_error(http_decode_fail(structured, N(structured), json, n, &opt),
                        "max_input_bytes");
     free(json);
 }
@@ -412,12 +300,12 @@ Test(depth, deep_data_in_json_format)
         size_t n;
         char *json = nested(VERY_DEEP, objects, "{" MINIMAL_MEMBERS ",\"data\":",
                             "}", &n);
-        assert_depth_error(json_fail_opt(json, n, NULL));
+        assert_depth_error(json_decode_fail(json, n, NULL));
         free(json);
         /* Inside a batch too. */
         json = nested(VERY_DEEP, objects, "[{" MINIMAL_MEMBERS ",\"data\":",
                       "}]", &n);
-        assert_depth_error(json_fail_opt(json, n, NULL));
+        assert_depth_error(json_decode_fail(json, n, NULL));
         free(json);
     }
 }
@@ -429,17 +317,17 @@ Test(depth, deep_structured_and_binary_bodies)
         char *json = nested(VERY_DEEP, objects, "{" MINIMAL_MEMBERS ",\"data\":",
                             "}", &n);
         assert_depth_error(
-            http_fail_opt(structured, N(structured), json, n, NULL));
+            http_decode_fail(structured, N(structured), json, n, NULL));
         free(json);
         json = nested(VERY_DEEP, objects, "[{" MINIMAL_MEMBERS ",\"data\":",
                       "}]", &n);
-        assert_depth_error(http_fail_opt(batched, N(batched), json, n, NULL));
+        assert_depth_error(http_decode_fail(batched, N(batched), json, n, NULL));
         free(json);
 
         char *body = nested(VERY_DEEP, objects, "", "", &n);
         cegate_header h[] = {REQUIRED_HEADERS,
                              {"Content-Type", "application/json"}};
-        cegate_error err = http_fail_opt(h, N(h), body, n, NULL);
+        cegate_error err = http_decode_fail(h, N(h), body, n, NULL);
         assert_depth_error(err);
         free(body);
     }
@@ -469,13 +357,13 @@ Test(depth, max_depth_counts_levels_of_one_event)
      * max_depth of 64, data of 63 nested arrays is the deepest accepted. */
     size_t n;
     char *ok = nested(63, 0, "{" MINIMAL_MEMBERS ",\"data\":", "}", &n);
-    cegate_event *ev = json_one(ok, n);
+    cegate_event *ev = json_decode_one(ok, n, NULL);
     cegate_event_free(ev);
-    ev = http_one(structured, N(structured), ok, n);
+    ev = http_decode_one(structured, N(structured), ok, n, NULL);
     cegate_event_free(ev);
     free(ok);
     char *too_deep = nested(64, 0, "{" MINIMAL_MEMBERS ",\"data\":", "}", &n);
-    assert_limit_error(json_fail_opt(too_deep, n, NULL), "max_depth");
+    assert_limit_error(json_decode_fail(too_deep, n, NULL), "max_depth");
     free(too_deep);
 
     /* The array around a batch does not count. */
@@ -501,7 +389,7 @@ Test(depth, binary_body_is_data_one_level_down)
     for (int objects = 1; objects >= 0; objects--) {
         size_t n;
         char *body = nested(63, objects, "", "", &n);
-        cegate_event *ev = http_one(h, N(h), body, n);
+        cegate_event *ev = http_decode_one(h, N(h), body, n, NULL);
         cr_assert_eq(cegate_event_data_kind(ev), CEGATE_DATA_JSON);
         cegate_event_free(ev);
         free(body);
@@ -532,7 +420,7 @@ Test(truncation, json_event_cut_at_every_byte)
         "\"data\":{\"a\":[1,2.5,\"\\u20ac\",null,{\"b\":false}]}}";
     size_t n = strlen(json);
     /* The whole text is fine. */
-    cegate_event *ev = json_one(json, n);
+    cegate_event *ev = json_decode_one(json, n, NULL);
     cegate_event_free(ev);
     for (size_t cut = 0; cut < n; cut++) {
         /* A copy of exactly `cut` bytes, so a reader that runs past the end
@@ -568,7 +456,7 @@ Test(truncation, batch_cut_at_every_byte)
         char *prefix = malloc(cut ? cut : 1);
         cr_assert_not_null(prefix);
         memcpy(prefix, json, cut);
-        json_fail_opt(prefix, cut, NULL);
+        json_decode_fail(prefix, cut, NULL);
         free(prefix);
     }
 }
@@ -599,8 +487,8 @@ Test(flood, batch_over_max_events)
 {
     size_t n;
     char *json = batch_of(10001, &n);
-    assert_limit_error(json_fail_opt(json, n, NULL), "max_events");
-    assert_limit_error(http_fail_opt(batched, N(batched), json, n, NULL),
+    assert_limit_error(json_decode_fail(json, n, NULL), "max_events");
+    assert_limit_error(http_decode_fail(batched, N(batched), json, n, NULL),
                        "max_events");
     json_t *root = json_loadb(json, n, 0, NULL);
     cr_assert_not_null(root);
@@ -653,7 +541,7 @@ Test(flood, thousand_json_members)
     for (size_t i = 0; i < COUNT; i++)
         n += (size_t)sprintf(json + n, ",\"ext%zu\":\"v\"", i);
     n += (size_t)sprintf(json + n, "}");
-    assert_limit_error(json_fail_opt(json, n, NULL), "max_attributes");
+    assert_limit_error(json_decode_fail(json, n, NULL), "max_attributes");
     free(json);
 }
 
@@ -693,7 +581,7 @@ Test(types, path_traversal_is_just_a_string)
                        "\"source\":\"../../etc\",\"type\":\"t\","
                        "\"subject\":\"../../etc/passwd\","
                        "\"myext\":\"..\\\\..\\\\windows\\\\system32\"}";
-    cegate_event *ev = json_one(json, strlen(json));
+    cegate_event *ev = json_decode_one(json, strlen(json), NULL);
     cr_assert_str_eq(cegate_event_get_string(ev, "subject"), "../../etc/passwd");
     cr_assert_str_eq(cegate_event_get_string(ev, "id"), "../../../../etc/shadow");
     cr_assert_str_eq(cegate_event_get_string(ev, "source"), "../../etc");
@@ -705,7 +593,7 @@ Test(types, path_traversal_is_just_a_string)
     cegate_header h[] = {REQUIRED_HEADERS,
                          {"ce-subject", "..%2F..%2Fetc%2Fpasswd"},
                          {"ce-myext", "..%252F..%252Fetc"}};
-    ev = http_one(h, N(h), NULL, 0);
+    ev = http_decode_one(h, N(h), NULL, 0, NULL);
     cr_assert_str_eq(cegate_event_get_string(ev, "subject"), "../../etc/passwd");
     cr_assert_str_eq(cegate_event_get_string(ev, "myext"), "..%2F..%2Fetc");
     cegate_event_free(ev);
@@ -767,12 +655,12 @@ Test(names, overlong_attribute_names)
     memset(at_max, 'b', CEGATE_MAX_NAME_LENGTH + 1);
     at_max[CEGATE_MAX_NAME_LENGTH] = '\0';
     snprintf(json, sizeof json, "{" MINIMAL_MEMBERS ",\"%s\":\"v\"}", at_max);
-    cegate_event *ev = json_one(json, strlen(json));
+    cegate_event *ev = json_decode_one(json, strlen(json), NULL);
     cr_assert_not_null(cegate_event_get(ev, at_max));
     cegate_event_free(ev);
     snprintf(header, sizeof header, "ce-%s", at_max);
     cegate_header ok[] = {REQUIRED_HEADERS, {header, "v"}};
-    ev = http_one(ok, N(ok), NULL, 0);
+    ev = http_decode_one(ok, N(ok), NULL, 0, NULL);
     cr_assert_not_null(cegate_event_get(ev, at_max));
     cegate_event_free(ev);
 
@@ -833,7 +721,7 @@ Test(numbers, integers_out_of_range)
                              "-0x10", "+1", "1.0", "0x7fffffff"};
     for (size_t i = 0; i < N(strings); i++) {
         cegate_header h[] = {REQUIRED_HEADERS, {"ce-extinteger", strings[i]}};
-        assert_error(http_fail_opt(h, N(h), NULL, 0, &opt), CEGATE_ERR_VALUE,
+        assert_error(http_decode_fail(h, N(h), NULL, 0, &opt), CEGATE_ERR_VALUE,
                      "ce-extinteger");
     }
 }

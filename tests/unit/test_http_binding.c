@@ -19,100 +19,20 @@
 #include <strings.h>
 
 #include "cegate/cegate.h"
+#include "helpers.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-#define N(arr) (sizeof(arr) / sizeof *(arr))
-
-#define assert_error(err, want_code, want_path)                               \
-    do {                                                                      \
-        cr_assert_eq((err).code, (want_code),                                 \
-                     "error code: got %s, want %s (path '%s', text '%s')",    \
-                     cegate_error_code_name((err).code),                      \
-                     cegate_error_code_name(want_code), (err).path,           \
-                     (err).text);                                             \
-        cr_assert_str_eq((err).path, (want_path),                             \
-                         "error path: got '%s', want '%s' (text '%s')",       \
-                         (err).path, (want_path), (err).text);                \
-    } while (0)
-
-/* Output buffers get the default max_output_bytes, as a caller would. */
-#define OUTPUT_MAX ((size_t)64 * 1024 * 1024)
-
-#define REQUIRED_HEADERS                                                      \
-    {"ce-specversion", "1.0"}, {"ce-id", "1"}, {"ce-source", "/s"},           \
-        {"ce-type", "t"}
-
-/* The sample extensions of the conformance suite, with their types. */
-static const cegate_extension_type sample_types[] = {
-    {"extinteger", CEGATE_TYPE_INTEGER},     {"extboolean", CEGATE_TYPE_BOOLEAN},
-    {"extstring", CEGATE_TYPE_STRING},       {"extbinary", CEGATE_TYPE_BINARY},
-    {"exttimestamp", CEGATE_TYPE_TIMESTAMP}, {"exturi", CEGATE_TYPE_URI},
-    {"exturiref", CEGATE_TYPE_URI_REF},
-};
-
-static cegate_options sample_options(void)
-{
-    cegate_options opt;
-    cegate_options_init(&opt);
-    opt.extensions = sample_types;
-    opt.extension_count = N(sample_types);
-    return opt;
-}
-
-/* Decode a message that must give exactly one event; returns a copy. */
-static cegate_event *decode_one_opt(const cegate_header *h, size_t count,
-                                    const void *body, size_t length,
-                                    const cegate_options *opt)
-{
-    cegate_event_list list;
-    cegate_event_list_init(&list);
-    cegate_error err;
-    cegate_error_clear(&err);
-    int rc = cegate_http_decode(h, count, body, length, opt, &list, &err);
-    cr_assert_eq(rc, 0, "decode failed: %s at '%s': %s",
-                 cegate_error_code_name(err.code), err.path, err.text);
-    cr_assert_eq(err.code, CEGATE_OK, "err set on success");
-    cr_assert_eq(list.count, 1, "want one event, got %zu", list.count);
-    cegate_event *ev = cegate_event_copy(list.events[0]);
-    cr_assert_not_null(ev);
-    cegate_event_list_free(&list);
-    return ev;
-}
 
 static cegate_event *decode_one(const cegate_header *h, size_t count,
                                 const char *body)
 {
-    return decode_one_opt(h, count, body, body ? strlen(body) : 0, NULL);
-}
-
-/* Expect decoding to fail: -1, an error code, and nothing appended to a list
- * that already holds one event. */
-static cegate_error decode_fail_opt(const cegate_header *h, size_t count,
-                                    const void *body, size_t length,
-                                    const cegate_options *opt)
-{
-    cegate_event_list list;
-    cegate_event_list_init(&list);
-    cegate_event *sentinel = cegate_event_new();
-    cr_assert_not_null(sentinel);
-    cr_assert_eq(cegate_event_list_append(&list, sentinel, NULL), 0);
-    cegate_error err;
-    cegate_error_clear(&err);
-    int rc = cegate_http_decode(h, count, body, length, opt, &list, &err);
-    cr_assert_eq(rc, -1, "decode accepted the message");
-    cr_assert_neq(err.code, CEGATE_OK, "failure without an error code");
-    cr_assert_eq(list.count, 1, "events appended on failure (%zu)",
-                 list.count - 1);
-    cr_assert_eq(list.events[0], sentinel, "the list was disturbed");
-    cegate_event_list_free(&list);
-    return err;
+    return http_decode_one(h, count, body, body ? strlen(body) : 0, NULL);
 }
 
 static cegate_error decode_fail(const cegate_header *h, size_t count,
                                 const char *body)
 {
-    return decode_fail_opt(h, count, body, body ? strlen(body) : 0, NULL);
+    return http_decode_fail(h, count, body, body ? strlen(body) : 0, NULL);
 }
 
 /* The four required headers plus one more. */
@@ -126,46 +46,6 @@ static cegate_error fail_with_header(const char *name, const char *value)
 {
     cegate_header h[] = {REQUIRED_HEADERS, {name, value}};
     return decode_fail(h, N(h), NULL);
-}
-
-static void set_str(cegate_event *ev, const char *name, const char *s,
-                    cegate_type ext_type)
-{
-    cegate_error err;
-    cegate_error_clear(&err);
-    cr_assert_eq(cegate_event_set_string(ev, name, s, strlen(s), ext_type,
-                                         &err),
-                 0, "set %s='%s': %s", name, s, err.text);
-}
-
-static cegate_event *minimal_event(const char *id)
-{
-    cegate_event *ev = cegate_event_new();
-    cr_assert_not_null(ev);
-    set_str(ev, "id", id, 0);
-    set_str(ev, "source", "/s", 0);
-    set_str(ev, "type", "t", 0);
-    return ev;
-}
-
-static void expect_string_attr(const cegate_event *ev, const char *name,
-                               const char *want)
-{
-    const char *got = cegate_event_get_string(ev, name);
-    cr_assert_not_null(got, "%s absent, want '%s'", name, want);
-    cr_assert_str_eq(got, want, "%s: got '%s', want '%s'", name, got, want);
-}
-
-static void expect_bytes(const cegate_event *ev, cegate_data_kind kind,
-                         const void *want, size_t want_len)
-{
-    cr_assert_eq(cegate_event_data_kind(ev), kind, "data kind %d, want %d",
-                 cegate_event_data_kind(ev), kind);
-    size_t n = 0;
-    const unsigned char *got = cegate_event_data_bytes(ev, &n);
-    cr_assert_not_null(got);
-    cr_assert_eq(n, want_len, "data length %zu, want %zu", n, want_len);
-    cr_assert_arr_eq(got, want, want_len);
 }
 
 /* A header of an encoded message by case-insensitive name; NULL when
@@ -214,8 +94,8 @@ static cegate_event *decode_msg(const cegate_http_message *msg,
         h[i].name = msg->names[i];
         h[i].value = msg->values[i];
     }
-    cegate_event *ev = decode_one_opt(h, msg->count, msg->body.data,
-                                      msg->body.length, opt);
+    cegate_event *ev = http_decode_one(h, msg->count, msg->body.data,
+                                       msg->body.length, opt);
     free(h);
     return ev;
 }
@@ -429,7 +309,7 @@ Test(binary_decode, typed_extensions_from_options)
                          {"ce-exturi", "https://cloudevents.io"},
                          {"ce-exturiref", "//authority/path"},
                          {"ce-unknown", "10"}};
-    cegate_event *ev = decode_one_opt(h, N(h), NULL, 0, &opt);
+    cegate_event *ev = http_decode_one(h, N(h), NULL, 0, &opt);
     const cegate_value *v = cegate_event_get(ev, "extinteger");
     cr_assert_not_null(v);
     cr_assert_eq(v->type, CEGATE_TYPE_INTEGER);
@@ -474,7 +354,7 @@ Test(binary_decode, typed_extensions_bad_values_name_the_header)
     };
     for (size_t i = 0; i < N(cases); i++) {
         cegate_header h[] = {REQUIRED_HEADERS, {cases[i].name, cases[i].value}};
-        cegate_error err = decode_fail_opt(h, N(h), NULL, 0, &opt);
+        cegate_error err = http_decode_fail(h, N(h), NULL, 0, &opt);
         cr_assert_eq(err.code, cases[i].code, "%s: %s: code %s (%s)",
                      cases[i].name, cases[i].value,
                      cegate_error_code_name(err.code), err.text);
@@ -678,14 +558,14 @@ Test(binary_decode, text_type_but_not_utf8_or_with_nul_is_binary)
     cegate_header h[] = {REQUIRED_HEADERS,
                          {"Content-Type", "text/plain; charset=iso-8859-1"}};
     const char latin1[] = "caf\xe9";
-    cegate_event *ev = decode_one_opt(h, N(h), latin1, 4, NULL);
+    cegate_event *ev = http_decode_one(h, N(h), latin1, 4, NULL);
     expect_bytes(ev, CEGATE_DATA_BINARY, latin1, 4);
     expect_string_attr(ev, "datacontenttype", "text/plain; charset=iso-8859-1");
     cegate_event_free(ev);
 
     cegate_header h2[] = {REQUIRED_HEADERS, {"Content-Type", "text/plain"}};
     const char with_nul[] = {'a', '\0', 'b'};
-    ev = decode_one_opt(h2, N(h2), with_nul, 3, NULL);
+    ev = http_decode_one(h2, N(h2), with_nul, 3, NULL);
     expect_bytes(ev, CEGATE_DATA_BINARY, with_nul, 3);
     cegate_event_free(ev);
 }
@@ -697,7 +577,7 @@ Test(binary_decode, other_bodies_are_bytes)
         bytes[i] = (unsigned char)i;
     cegate_header h[] = {REQUIRED_HEADERS,
                          {"Content-Type", "application/octet-stream"}};
-    cegate_event *ev = decode_one_opt(h, N(h), bytes, sizeof bytes, NULL);
+    cegate_event *ev = http_decode_one(h, N(h), bytes, sizeof bytes, NULL);
     expect_bytes(ev, CEGATE_DATA_BINARY, bytes, sizeof bytes);
     cegate_event_free(ev);
 
@@ -722,7 +602,7 @@ Test(binary_decode, no_body_means_no_data)
                            "application/octet-stream"};
     for (size_t i = 0; i < N(types); i++) {
         cegate_header h[] = {REQUIRED_HEADERS, {"Content-Type", types[i]}};
-        cegate_event *ev = decode_one_opt(h, N(h), "", 0, NULL);
+        cegate_event *ev = http_decode_one(h, N(h), "", 0, NULL);
         cr_assert_eq(cegate_event_data_kind(ev), CEGATE_DATA_NONE,
                      "%s: empty body gave data kind %d", types[i],
                      cegate_event_data_kind(ev));
@@ -1097,16 +977,7 @@ static cegate_event *rt_all_core(void)
 
 static cegate_event *rt_all_extension_types(void)
 {
-    cegate_event *ev = minimal_event("allExtensionTypes");
-    set_str(ev, "extinteger", "-2147483648", CEGATE_TYPE_INTEGER);
-    set_str(ev, "extboolean", "false", CEGATE_TYPE_BOOLEAN);
-    set_str(ev, "extstring", "text with spaces", CEGATE_TYPE_STRING);
-    set_str(ev, "extbinary", "AAEC/w==", CEGATE_TYPE_BINARY);
-    set_str(ev, "exttimestamp", "2023-03-31T15:12:00-07:00",
-            CEGATE_TYPE_TIMESTAMP);
-    set_str(ev, "exturi", "https://cloudevents.io", CEGATE_TYPE_URI);
-    set_str(ev, "exturiref", "//authority/path", CEGATE_TYPE_URI_REF);
-    return ev;
+    return all_extension_types_event("text with spaces");
 }
 
 static cegate_event *rt_unicode(void)
@@ -1118,47 +989,23 @@ static cegate_event *rt_unicode(void)
     return ev;
 }
 
-static cegate_event *with_json(const char *id, const char *ct,
-                               const char *json)
-{
-    cegate_event *ev = minimal_event(id);
-    set_str(ev, "datacontenttype", ct, 0);
-    json_t *data = json_loads(json, JSON_DECODE_ANY, NULL);
-    cr_assert_not_null(data, "bad test JSON %s", json);
-    cr_assert_eq(cegate_event_set_data_json(ev, data, NULL), 0);
-    json_decref(data);
-    return ev;
-}
-
 static cegate_event *rt_json_object(void)
 {
-    return with_json("obj", "application/json",
-                     "{\"a\":{\"b\":[1,2.5,\"c\",true,null]},\"e\":{}}");
+    return json_data_event("obj", "application/json",
+                           "{\"a\":{\"b\":[1,2.5,\"c\",true,null]},\"e\":{}}");
 }
 static cegate_event *rt_json_string(void)
 {
-    return with_json("str", "application/json", "\"I'm just a string\"");
+    return json_data_event("str", "application/json", "\"I'm just a string\"");
 }
 static cegate_event *rt_json_null(void)
 {
-    return with_json("null", "application/json", "null");
+    return json_data_event("null", "application/json", "null");
 }
 static cegate_event *rt_json_typed(void)
 {
-    return with_json("typed", "application/vnd.foo+json; charset=utf-8",
-                     "[-42,{\"x\":\"\xe2\x82\xac\"}]");
-}
-
-static cegate_event *rt_binary(void)
-{
-    cegate_event *ev = minimal_event("binary");
-    set_str(ev, "datacontenttype", "application/octet-stream", 0);
-    unsigned char bytes[256];
-    for (int i = 0; i < 256; i++)
-        bytes[i] = (unsigned char)(255 - i);
-    cr_assert_eq(cegate_event_set_data_binary(ev, bytes, sizeof bytes, NULL),
-                 0);
-    return ev;
+    return json_data_event("typed", "application/vnd.foo+json; charset=utf-8",
+                           "[-42,{\"x\":\"\xe2\x82\xac\"}]");
 }
 
 static cegate_event *rt_binary_untyped(void)
@@ -1170,20 +1017,14 @@ static cegate_event *rt_binary_untyped(void)
 
 static cegate_event *rt_xml(void)
 {
-    cegate_event *ev = minimal_event("xml");
-    set_str(ev, "datacontenttype", "application/xml", 0);
-    const char *xml = "<a href=\"x\">caf\xc3\xa9</a>\n";
-    cr_assert_eq(cegate_event_set_data_text(ev, xml, strlen(xml), NULL), 0);
-    return ev;
+    return text_data_event("xml", "application/xml",
+                           "<a href=\"x\">caf\xc3\xa9</a>\n");
 }
 
 static cegate_event *rt_text_utf8(void)
 {
-    cegate_event *ev = minimal_event("text");
-    set_str(ev, "datacontenttype", "text/plain; charset=utf-8", 0);
-    const char *text = "line 1\r\nline 2 \xe2\x82\xac\ttab";
-    cr_assert_eq(cegate_event_set_data_text(ev, text, strlen(text), NULL), 0);
-    return ev;
+    return text_data_event("text", "text/plain; charset=utf-8",
+                           "line 1\r\nline 2 \xe2\x82\xac\ttab");
 }
 
 static cegate_event *rt_content_type_without_data(void)
@@ -1204,7 +1045,7 @@ static cegate_event *rt_relative_source(void)
 static const event_builder round_trip_events[] = {
     rt_minimal,        rt_all_core,        rt_all_extension_types,
     rt_unicode,        rt_json_object,     rt_json_string,
-    rt_json_null,      rt_json_typed,      rt_binary,
+    rt_json_null,      rt_json_typed,      binary_data_event,
     rt_binary_untyped, rt_xml,             rt_text_utf8,
     rt_content_type_without_data,          rt_relative_source,
 };

@@ -12,40 +12,9 @@
 #include <string.h>
 
 #include "cegate/cegate.h"
+#include "helpers.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-#define assert_error(err, want_code, want_path)                               \
-    do {                                                                      \
-        cr_assert_eq((err).code, (want_code),                                 \
-                     "error code: got %s, want %s (path '%s', text '%s')",    \
-                     cegate_error_code_name((err).code),                      \
-                     cegate_error_code_name(want_code), (err).path,           \
-                     (err).text);                                             \
-        cr_assert_str_eq((err).path, (want_path),                             \
-                         "error path: got '%s', want '%s' (text '%s')",       \
-                         (err).path, (want_path), (err).text);                \
-    } while (0)
-
-/* A limit error must say which limit: by its field name in the path or the
- * text (format.h: "a CEGATE_ERR_LIMIT error naming the limit"). */
-#define assert_limit_error(err, limit_name)                                   \
-    do {                                                                      \
-        cr_assert_eq((err).code, CEGATE_ERR_LIMIT,                            \
-                     "error code: got %s, want limit (path '%s', text '%s')", \
-                     cegate_error_code_name((err).code), (err).path,          \
-                     (err).text);                                             \
-        cr_assert(strstr((err).path, (limit_name)) != NULL ||                 \
-                      strstr((err).text, (limit_name)) != NULL,               \
-                  "limit error does not name %s: path '%s', text '%s'",       \
-                  (limit_name), (err).path, (err).text);                      \
-    } while (0)
-
-/* Output buffers get the default max_output_bytes, as a caller would. */
-#define OUTPUT_MAX ((size_t)64 * 1024 * 1024)
-
-#define MINIMAL_MEMBERS                                                       \
-    "\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\",\"type\":\"t\""
 
 static int decode_text(const char *json, const cegate_options *opt,
                        cegate_event_list *list, cegate_error *err)
@@ -58,17 +27,7 @@ static int decode_text(const char *json, const cegate_options *opt,
 static cegate_event *decode_one_opt(const char *json,
                                     const cegate_options *opt)
 {
-    cegate_event_list list;
-    cegate_event_list_init(&list);
-    cegate_error err;
-    int rc = decode_text(json, opt, &list, &err);
-    cr_assert_eq(rc, 0, "decode failed: %s at '%s': %s\ninput: %.300s",
-                 cegate_error_code_name(err.code), err.path, err.text, json);
-    cr_assert_eq(list.count, 1, "want one event, got %zu", list.count);
-    cegate_event *ev = cegate_event_copy(list.events[0]);
-    cr_assert_not_null(ev);
-    cegate_event_list_free(&list);
-    return ev;
+    return json_decode_one(json, strlen(json), opt);
 }
 
 static cegate_event *decode_one(const char *json)
@@ -76,25 +35,9 @@ static cegate_event *decode_one(const char *json)
     return decode_one_opt(json, NULL);
 }
 
-/* Expect decoding to fail and to append nothing. */
-static cegate_error decode_fail_opt(const char *json, size_t length,
-                                    const cegate_options *opt)
-{
-    cegate_event_list list;
-    cegate_event_list_init(&list);
-    cegate_error err;
-    cegate_error_clear(&err);
-    int rc = cegate_json_decode(json, length, opt, &list, &err);
-    cr_assert_eq(rc, -1, "decode accepted: %.300s", json);
-    cr_assert_neq(err.code, CEGATE_OK, "failure without an error code");
-    cr_assert_eq(list.count, 0, "events appended on failure");
-    cegate_event_list_free(&list);
-    return err;
-}
-
 static cegate_error decode_fail(const char *json)
 {
-    return decode_fail_opt(json, strlen(json), NULL);
+    return json_decode_fail(json, strlen(json), NULL);
 }
 
 /* Encode one event; the result is NUL-terminated and freed with cegate_free. */
@@ -124,63 +67,6 @@ static json_t *encode_tree(const cegate_event *ev)
     cr_assert(json_is_object(root), "encoder wrote a non-object: %s", s);
     cegate_free(s);
     return root;
-}
-
-static void set_str(cegate_event *ev, const char *name, const char *s,
-                    cegate_type ext_type)
-{
-    cegate_error err;
-    cegate_error_clear(&err);
-    cr_assert_eq(cegate_event_set_string(ev, name, s, strlen(s), ext_type,
-                                         &err),
-                 0, "set %s='%s': %s", name, s, err.text);
-}
-
-static cegate_event *minimal_event(const char *id)
-{
-    cegate_event *ev = cegate_event_new();
-    cr_assert_not_null(ev);
-    set_str(ev, "id", id, 0);
-    set_str(ev, "source", "/s", 0);
-    set_str(ev, "type", "t", 0);
-    return ev;
-}
-
-static void expect_string_attr(const cegate_event *ev, const char *name,
-                               const char *want)
-{
-    const char *got = cegate_event_get_string(ev, name);
-    cr_assert_not_null(got, "%s absent, want '%s'", name, want);
-    cr_assert_str_eq(got, want, "%s: got '%s', want '%s'", name, got, want);
-}
-
-static void expect_bytes(const cegate_event *ev, cegate_data_kind kind,
-                         const void *want, size_t want_len)
-{
-    cr_assert_eq(cegate_event_data_kind(ev), kind, "data kind %d, want %d",
-                 cegate_event_data_kind(ev), kind);
-    size_t n = 0;
-    const unsigned char *got = cegate_event_data_bytes(ev, &n);
-    cr_assert_not_null(got);
-    cr_assert_eq(n, want_len, "data length %zu, want %zu", n, want_len);
-    cr_assert_arr_eq(got, want, want_len);
-}
-
-/* The sample extensions of the conformance suite, with their types. */
-static const cegate_extension_type sample_types[] = {
-    {"extinteger", CEGATE_TYPE_INTEGER},   {"extboolean", CEGATE_TYPE_BOOLEAN},
-    {"extstring", CEGATE_TYPE_STRING},     {"extbinary", CEGATE_TYPE_BINARY},
-    {"exttimestamp", CEGATE_TYPE_TIMESTAMP}, {"exturi", CEGATE_TYPE_URI},
-    {"exturiref", CEGATE_TYPE_URI_REF},
-};
-
-static cegate_options sample_options(void)
-{
-    cegate_options opt;
-    cegate_options_init(&opt);
-    opt.extensions = sample_types;
-    opt.extension_count = sizeof sample_types / sizeof *sample_types;
-    return opt;
 }
 
 /* ---- defaults ----------------------------------------------------------- */
@@ -637,7 +523,7 @@ Test(limits, max_input_bytes)
     cegate_event_list_free(&list);
 
     opt.limits.max_input_bytes = n - 1;
-    err = decode_fail_opt(json, n, &opt);
+    err = json_decode_fail(json, n, &opt);
     assert_limit_error(err, "max_input_bytes");
 }
 
@@ -673,7 +559,7 @@ Test(limits, max_depth)
     cegate_options opt = limited();
     opt.limits.max_depth = 8;
     char *mid = nested_data_event(20);
-    err = decode_fail_opt(mid, strlen(mid), &opt);
+    err = json_decode_fail(mid, strlen(mid), &opt);
     assert_limit_error(err, "max_depth");
     free(mid);
 }
@@ -712,11 +598,11 @@ Test(limits, max_attribute_bytes)
     cegate_event_free(ev);
 
     const char *json = "{" MINIMAL_MEMBERS ",\"subject\":\"12345678901\"}";
-    cegate_error err = decode_fail_opt(json, strlen(json), &opt);
+    cegate_error err = json_decode_fail(json, strlen(json), &opt);
     assert_error(err, CEGATE_ERR_LIMIT, "subject");
 
     json = "{" MINIMAL_MEMBERS ",\"myext\":\"12345678901\"}";
-    err = decode_fail_opt(json, strlen(json), &opt);
+    err = json_decode_fail(json, strlen(json), &opt);
     assert_error(err, CEGATE_ERR_LIMIT, "myext");
 }
 
@@ -729,7 +615,7 @@ Test(limits, max_attributes)
     cegate_event_free(ev);
     /* Seven do not, whether or not specversion is counted. */
     const char *json = "{" MINIMAL_MEMBERS ",\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}";
-    cegate_error err = decode_fail_opt(json, strlen(json), &opt);
+    cegate_error err = json_decode_fail(json, strlen(json), &opt);
     assert_limit_error(err, "max_attributes");
 }
 
@@ -748,7 +634,7 @@ Test(limits, max_events)
 
     const char *json = "[{" MINIMAL_MEMBERS "},{" MINIMAL_MEMBERS "},"
                        "{" MINIMAL_MEMBERS "}]";
-    err = decode_fail_opt(json, strlen(json), &opt);
+    err = json_decode_fail(json, strlen(json), &opt);
     assert_limit_error(err, "max_events");
 }
 
@@ -837,8 +723,8 @@ Test(known_extensions, bad_values_rejected)
          "extbinary"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        cegate_error err = decode_fail_opt(cases[i].json,
-                                           strlen(cases[i].json), &opt);
+        cegate_error err = json_decode_fail(cases[i].json,
+                                            strlen(cases[i].json), &opt);
         cr_assert_eq(err.code, cases[i].code, "%s: code %s", cases[i].json,
                      cegate_error_code_name(err.code));
         cr_assert_str_eq(err.path, cases[i].path, "%s: path '%s'",
@@ -1120,16 +1006,7 @@ static cegate_event *ev_all_core(void)
 
 static cegate_event *ev_all_extension_types(void)
 {
-    cegate_event *ev = minimal_event("allExtensionTypes");
-    set_str(ev, "extinteger", "-2147483648", CEGATE_TYPE_INTEGER);
-    set_str(ev, "extboolean", "false", CEGATE_TYPE_BOOLEAN);
-    set_str(ev, "extstring", "text", CEGATE_TYPE_STRING);
-    set_str(ev, "extbinary", "AAEC/w==", CEGATE_TYPE_BINARY);
-    set_str(ev, "exttimestamp", "2023-03-31T15:12:00-07:00",
-            CEGATE_TYPE_TIMESTAMP);
-    set_str(ev, "exturi", "https://cloudevents.io", CEGATE_TYPE_URI);
-    set_str(ev, "exturiref", "//authority/path", CEGATE_TYPE_URI_REF);
-    return ev;
+    return all_extension_types_event("text");
 }
 
 static cegate_event *ev_unicode(void)
@@ -1142,23 +1019,8 @@ static cegate_event *ev_unicode(void)
 
 static cegate_event *ev_text(void)
 {
-    cegate_event *ev = minimal_event("text");
-    set_str(ev, "datacontenttype", "text/plain; charset=utf-8", 0);
-    const char *text = "line 1\nline 2 \xe2\x82\xac";
-    cr_assert_eq(cegate_event_set_data_text(ev, text, strlen(text), NULL), 0);
-    return ev;
-}
-
-static cegate_event *ev_binary(void)
-{
-    cegate_event *ev = minimal_event("binary");
-    set_str(ev, "datacontenttype", "application/octet-stream", 0);
-    unsigned char bytes[256];
-    for (int i = 0; i < 256; i++)
-        bytes[i] = (unsigned char)(255 - i);
-    cr_assert_eq(cegate_event_set_data_binary(ev, bytes, sizeof bytes, NULL),
-                 0);
-    return ev;
+    return text_data_event("text", "text/plain; charset=utf-8",
+                           "line 1\nline 2 \xe2\x82\xac");
 }
 
 static cegate_event *ev_binary_empty(void)
@@ -1172,13 +1034,7 @@ static cegate_event *ev_binary_empty(void)
  * explicit on the way out, which would change the attributes. */
 static cegate_event *with_json(const char *id, const char *json)
 {
-    cegate_event *ev = minimal_event(id);
-    set_str(ev, "datacontenttype", "application/json", 0);
-    json_t *data = json_loads(json, JSON_DECODE_ANY, NULL);
-    cr_assert_not_null(data, "bad test JSON %s", json);
-    cr_assert_eq(cegate_event_set_data_json(ev, data, NULL), 0);
-    json_decref(data);
-    return ev;
+    return json_data_event(id, "application/json", json);
 }
 
 static cegate_event *ev_json_object(void)
@@ -1204,7 +1060,7 @@ static cegate_event *ev_json_typed(void)
 
 static const event_builder round_trip_events[] = {
     ev_minimal,     ev_all_core,     ev_all_extension_types,
-    ev_unicode,     ev_text,         ev_binary,
+    ev_unicode,     ev_text,         binary_data_event,
     ev_binary_empty, ev_json_object, ev_json_array,
     ev_json_number, ev_json_string,  ev_json_false,
     ev_json_null,   ev_json_typed,

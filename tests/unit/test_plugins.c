@@ -16,18 +16,15 @@
 #define _GNU_SOURCE /* vasprintf */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <jansson.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/run.h"
 #include "adapters.h"
 
 extern char **environ;
@@ -68,56 +65,6 @@ static const char *env_or(const char *name, const char *fallback)
     return v != NULL && *v != '\0' ? v : fallback;
 }
 
-static const char *need_env(const char *name)
-{
-    const char *v = getenv(name);
-    cr_assert(v != NULL && *v != '\0',
-              "%s is not set: run this test through `make check`", name);
-    return v;
-}
-
-static char *xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    cr_assert(n >= 0 && s != NULL, "out of memory");
-    return s;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, n = 0, got;
-    char *buf = malloc(cap + 1);
-    cr_assert_not_null(buf);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap + 1);
-            cr_assert_not_null(buf);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    return buf;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    cr_assert_eq(fputs(text, f) >= 0, 1);
-    cr_assert_eq(fclose(f), 0, "%s: %s", path, strerror(errno));
-}
-
 static void copy_file(const char *from, const char *to)
 {
     FILE *in = fopen(from, "rb");
@@ -142,32 +89,21 @@ static int exists(const char *path)
 
 static char tmpdir[64];
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void make_tmpdir(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/cegate-test-plugins-XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+    run_make_dir(tmpdir, sizeof tmpdir, "/tmp/cegate-test-plugins-XXXXXX");
 }
 
 static void remove_tmpdir(void)
 {
-    if (tmpdir[0] != '\0')
-        nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    run_remove_tree(tmpdir);
     tmpdir[0] = '\0';
 }
 
 /* A directory inside the test's directory (made if need be). */
 static char *subdir(const char *name)
 {
-    char *dir = xasprintf("%s/%s", tmpdir, name);
+    char *dir = run_asprintf("%s/%s", tmpdir, name);
     cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST, "mkdir %s: %s", dir,
               strerror(errno));
     return dir;
@@ -175,85 +111,21 @@ static char *subdir(const char *name)
 
 /* ---- running a process ---------------------------------------------------- */
 
-typedef struct proc {
-    int status; /* the exit status, or 128 + signal */
-    char *out;
-    char *err;
-} proc;
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
+/* What the caller's shell may set that would change the outcome. */
+static const char *const caller_settings[] = {"CEGATE_PLUGIN_PATH", "CEGATE_DEBUG",
+                                              NULL};
 
 /* Run argv (argv[0] is looked up in PATH unless it holds a '/') with the
  * current environment, minus CEGATE_PLUGIN_PATH and CEGATE_DEBUG (so that
  * the caller's shell cannot change the outcome), plus `setenv`, a
  * NULL-terminated list of "NAME=value" strings. stdin is /dev/null, or
  * the file `input` when given. */
-static proc run_env(char *const *setenv_list, const char *input,
-                    char *const argv[])
+static run_output run_env(char *const *setenv_list, const char *input,
+                          char *const argv[])
 {
-    static const char *const dropped[] = {"CEGATE_PLUGIN_PATH=",
-                                          "CEGATE_DEBUG="};
-    size_t n = 0;
-    while (environ[n] != NULL)
-        n++;
-    size_t extra = 0;
-    while (setenv_list != NULL && setenv_list[extra] != NULL)
-        extra++;
-    char **envp = calloc(n + extra + 1, sizeof *envp);
-    cr_assert_not_null(envp);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        int drop = 0;
-        for (size_t d = 0; d < sizeof dropped / sizeof dropped[0]; d++)
-            if (strncmp(environ[i], dropped[d], strlen(dropped[d])) == 0)
-                drop = 1;
-        for (size_t e = 0; e < extra; e++) {
-            size_t len = strcspn(setenv_list[e], "=") + 1;
-            if (strncmp(environ[i], setenv_list[e], len) == 0)
-                drop = 1;
-        }
-        if (!drop)
-            envp[k++] = environ[i];
-    }
-    for (size_t e = 0; e < extra; e++)
-        envp[k++] = setenv_list[e];
-    envp[k] = NULL;
-
-    char *out_path = xasprintf("%s/.stdout", tmpdir);
-    char *err_path = xasprintf("%s/.stderr", tmpdir);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, input ? input : "/dev/null",
-                                     O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path,
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path,
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid;
-    int rc = strchr(argv[0], '/') ? posix_spawn(&pid, argv[0], &fa, NULL,
-                                                argv, envp)
-                                  : posix_spawnp(&pid, argv[0], &fa, NULL,
-                                                 argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
+    char **envp = run_child_env(caller_settings, (const char *const *)setenv_list);
+    run_output p = run_capture(argv, envp, NULL, 0, input ? input : "/dev/null");
     free(envp);
-    cr_assert_eq(rc, 0, "cannot run %s: %s", argv[0], strerror(rc));
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        cr_assert_eq(errno, EINTR, "waitpid: %s", strerror(errno));
-    proc p = {0};
-    p.status = WIFEXITED(status) ? WEXITSTATUS(status)
-                                 : 128 + WTERMSIG(status);
-    p.out = slurp(out_path);
-    p.err = slurp(err_path);
-    cr_assert(p.out && p.err, "lost the output of %s", argv[0]);
-    unlink(out_path);
-    unlink(err_path);
-    free(out_path);
-    free(err_path);
     return p;
 }
 
@@ -261,7 +133,7 @@ static proc run_env(char *const *setenv_list, const char *input,
 #define RUN_ENV(env, ...)                                                     \
     run_env((char *const[]){env, NULL}, NULL, (char *const[]){__VA_ARGS__, NULL})
 
-static char *cegate_bin(void) { return (char *)need_env("CEGATE_BIN"); }
+static char *cegate_bin(void) { return (char *)run_need_env("CEGATE_BIN"); }
 
 static const char *cc(void) { return env_or("CC", "cc"); }
 
@@ -271,13 +143,13 @@ static const char *cc(void) { return env_or("CC", "cc"); }
  * against the staged install's cegate.pc. */
 static void build_like_an_outsider(const char *source, const char *so)
 {
-    char *pc_path = xasprintf("PKG_CONFIG_PATH=%s",
-                              need_env("CEGATE_STAGED_PKGCONFIG"));
-    char *sysroot = xasprintf("PKG_CONFIG_SYSROOT_DIR=%s",
-                              need_env("CEGATE_STAGED"));
-    char *cc_env = xasprintf("CC=%s", cc());
-    proc p = run_env((char *const[]){pc_path, sysroot, cc_env, NULL}, NULL,
-                     (char *const[]){"sh", "-c",
+    char *pc_path = run_asprintf("PKG_CONFIG_PATH=%s",
+                                 run_need_env("CEGATE_STAGED_PKGCONFIG"));
+    char *sysroot = run_asprintf("PKG_CONFIG_SYSROOT_DIR=%s",
+                                 run_need_env("CEGATE_STAGED"));
+    char *cc_env = run_asprintf("CC=%s", cc());
+    run_output p = run_env((char *const[]){pc_path, sysroot, cc_env, NULL}, NULL,
+                           (char *const[]){"sh", "-c",
                                      "$CC -shared -fPIC "
                                      "$(pkg-config --cflags cegate) "
                                      "\"$1\" -o \"$2\"",
@@ -285,7 +157,7 @@ static void build_like_an_outsider(const char *source, const char *so)
     cr_assert_eq(p.status, 0, "building %s failed (%d): %s", source, p.status,
                  p.err);
     cr_assert(exists(so), "%s was not written", so);
-    proc_free(&p);
+    run_output_free(&p);
     free(pc_path);
     free(sysroot);
     free(cc_env);
@@ -295,19 +167,19 @@ static void build_like_an_outsider(const char *source, const char *so)
  * headers. Returns the path of the .so (in `dir`). */
 static char *build_plugin(const char *dir, const char *name, const char *code)
 {
-    char *src = xasprintf("%s/%s.c", tmpdir, name);
-    char *so = xasprintf("%s/%s.so", dir, name);
-    char *inc = xasprintf("%s/include", need_env("CEGATE_SRCDIR"));
-    write_file(src, code);
-    char *cc_env = xasprintf("CC=%s", cc());
-    proc p = run_env((char *const[]){cc_env, NULL}, NULL,
-                     (char *const[]){"sh", "-c",
+    char *src = run_asprintf("%s/%s.c", tmpdir, name);
+    char *so = run_asprintf("%s/%s.so", dir, name);
+    char *inc = run_asprintf("%s/include", run_need_env("CEGATE_SRCDIR"));
+    run_write_file(src, code, strlen(code));
+    char *cc_env = run_asprintf("CC=%s", cc());
+    run_output p = run_env((char *const[]){cc_env, NULL}, NULL,
+                           (char *const[]){"sh", "-c",
                                      "$CC -shared -fPIC -I\"$1\" \"$2\" "
                                      "-o \"$3\"",
                                      "sh", inc, src, so, NULL});
     cr_assert_eq(p.status, 0, "building %s failed (%d): %s", src, p.status,
                  p.err);
-    proc_free(&p);
+    run_output_free(&p);
     free(cc_env);
     free(inc);
     free(src);
@@ -317,8 +189,8 @@ static char *build_plugin(const char *dir, const char *name, const char *code)
 /* The in-tree build of adapters/skeleton.c (tests/plugins/skeleton.la). */
 static char *built_skeleton(void)
 {
-    char *so = xasprintf("%s/tests/plugins/.libs/skeleton.so",
-                         need_env("CEGATE_BUILDDIR"));
+    char *so = run_asprintf("%s/tests/plugins/.libs/skeleton.so",
+                            run_need_env("CEGATE_BUILDDIR"));
     cr_assert(exists(so), "%s is missing (make check builds it)", so);
     return so;
 }
@@ -328,7 +200,7 @@ static char *skeleton_dir(const char *name)
 {
     char *dir = subdir(name);
     char *so = built_skeleton();
-    char *copy = xasprintf("%s/skeleton.so", dir);
+    char *copy = run_asprintf("%s/skeleton.so", dir);
     copy_file(so, copy);
     free(copy);
     free(so);
@@ -337,8 +209,8 @@ static char *skeleton_dir(const char *name)
 
 static char *write_input(const char *name, const char *text)
 {
-    char *path = xasprintf("%s/%s", tmpdir, name);
-    write_file(path, text);
+    char *path = run_asprintf("%s/%s", tmpdir, name);
+    run_write_file(path, text, strlen(text));
     return path;
 }
 
@@ -347,7 +219,7 @@ static char *write_input(const char *name, const char *text)
 /* `nm -D --defined-only FILE` must list exactly one symbol: cegate_adapter. */
 static void assert_exports_only_descriptor(const char *file)
 {
-    proc p = RUN("nm", "-D", "--defined-only", (char *)file);
+    run_output p = RUN("nm", "-D", "--defined-only", (char *)file);
     cr_assert_eq(p.status, 0, "nm %s failed: %s", file, p.err);
     size_t symbols = 0;
     char *save = NULL;
@@ -364,20 +236,20 @@ static void assert_exports_only_descriptor(const char *file)
     }
     cr_assert_eq(symbols, 1, "%s: %zu defined dynamic symbols, expected "
                  "exactly one (cegate_adapter)", file, symbols);
-    proc_free(&p);
+    run_output_free(&p);
 }
 
 /* stderr must be the one line "cegate: COMMAND: loading adapter [NAME ]from
  * FILE: REASON...", naming the file and holding the reason. */
-static void assert_refused(const proc *p, const char *command,
+static void assert_refused(const run_output *p, const char *command,
                            const char *file, const char *reason)
 {
     cr_assert_eq(p->status, EX_CONFIG, "exit status %d, expected 78; stderr: "
                  "%s", p->status, p->err);
-    char *prefix = xasprintf("cegate: %s: loading adapter ", command);
+    char *prefix = run_asprintf("cegate: %s: loading adapter ", command);
     cr_assert_eq(strncmp(p->err, prefix, strlen(prefix)), 0,
                  "stderr does not start with '%s': %s", prefix, p->err);
-    char *from = xasprintf("from %s: ", file);
+    char *from = run_asprintf("from %s: ", file);
     cr_assert_not_null(strstr(p->err, from), "stderr does not name %s: %s",
                        file, p->err);
     cr_assert_not_null(strstr(p->err, reason),
@@ -486,10 +358,10 @@ TestSuite(symbols, .init = make_tmpdir, .fini = remove_tmpdir);
 
 Test(symbols, builtin_adapters_export_only_cegate_adapter)
 {
-    const char *build = need_env("CEGATE_BUILDDIR");
+    const char *build = run_need_env("CEGATE_BUILDDIR");
     for (size_t i = 0; i < BUILTIN_COUNT; i++) {
-        char *so = xasprintf("%s/adapters/.libs/%s.so", build,
-                             builtin_adapters[i]);
+        char *so = run_asprintf("%s/adapters/.libs/%s.so", build,
+                                builtin_adapters[i]);
         cr_assert(exists(so), "built-in adapter %s is missing: %s",
                   builtin_adapters[i], so);
         assert_exports_only_descriptor(so);
@@ -507,8 +379,8 @@ Test(symbols, skeleton_exports_only_cegate_adapter)
 Test(symbols, out_of_tree_build_exports_only_cegate_adapter)
 {
     /* No -export-symbols-regex here: `static` alone must do it. */
-    char *src = xasprintf("%s/adapters/skeleton.c", need_env("CEGATE_SRCDIR"));
-    char *so = xasprintf("%s/skeleton.so", tmpdir);
+    char *src = run_asprintf("%s/adapters/skeleton.c", run_need_env("CEGATE_SRCDIR"));
+    char *so = run_asprintf("%s/skeleton.so", tmpdir);
     build_like_an_outsider(src, so);
     assert_exports_only_descriptor(so);
     free(src);
@@ -523,8 +395,8 @@ TestSuite(out_of_tree, .init = make_tmpdir, .fini = remove_tmpdir);
 static char *outsider_dir(void)
 {
     char *dir = subdir("plugins");
-    char *src = xasprintf("%s/adapters/skeleton.c", need_env("CEGATE_SRCDIR"));
-    char *so = xasprintf("%s/skeleton.so", dir);
+    char *src = run_asprintf("%s/adapters/skeleton.c", run_need_env("CEGATE_SRCDIR"));
+    char *so = run_asprintf("%s/skeleton.so", dir);
     build_like_an_outsider(src, so);
     free(src);
     free(so);
@@ -533,21 +405,21 @@ static char *outsider_dir(void)
 
 Test(out_of_tree, pkg_config_points_at_the_staged_install)
 {
-    char *pc_path = xasprintf("PKG_CONFIG_PATH=%s",
-                              need_env("CEGATE_STAGED_PKGCONFIG"));
-    char *sysroot = xasprintf("PKG_CONFIG_SYSROOT_DIR=%s",
-                              need_env("CEGATE_STAGED"));
-    proc p = run_env((char *const[]){pc_path, sysroot, NULL}, NULL,
-                     (char *const[]){"pkg-config", "--cflags", "cegate", NULL});
+    char *pc_path = run_asprintf("PKG_CONFIG_PATH=%s",
+                                 run_need_env("CEGATE_STAGED_PKGCONFIG"));
+    char *sysroot = run_asprintf("PKG_CONFIG_SYSROOT_DIR=%s",
+                                 run_need_env("CEGATE_STAGED"));
+    run_output p = run_env((char *const[]){pc_path, sysroot, NULL}, NULL,
+                           (char *const[]){"pkg-config", "--cflags", "cegate", NULL});
     cr_assert_eq(p.status, 0, "pkg-config --cflags cegate: %s", p.err);
-    char *want = xasprintf("-I%s/", need_env("CEGATE_STAGED"));
+    char *want = run_asprintf("-I%s/", run_need_env("CEGATE_STAGED"));
     cr_assert_not_null(strstr(p.out, want), "cflags '%s' lack %s", p.out, want);
     /* ...and the header it points at is the ABI header. */
     char *inc = strstr(p.out, want) + 2;
     inc[strcspn(inc, " \n")] = '\0';
-    char *header = xasprintf("%s/cegate/adapter.h", inc);
+    char *header = run_asprintf("%s/cegate/adapter.h", inc);
     cr_assert(exists(header), "%s is not installed", header);
-    proc_free(&p);
+    run_output_free(&p);
     free(header);
     free(want);
     free(pc_path);
@@ -557,18 +429,18 @@ Test(out_of_tree, pkg_config_points_at_the_staged_install)
 Test(out_of_tree, listed_by_cegate_adapters)
 {
     char *dir = outsider_dir();
-    proc p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
+    run_output p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
     cr_assert_eq(p.status, 0, "cegate adapters: %d: %s", p.status, p.err);
     char abi[16], file[4096];
     cr_assert(adapters_row(p.out, "skeleton", abi, sizeof abi, file,
                            sizeof file),
               "skeleton is not listed:\n%s", p.out);
     /* Built against the installed header: the host's own ABI version. */
-    char *host_abi = xasprintf("%d.%d", CEGATE_ADAPTER_ABI_MAJOR,
-                               CEGATE_ADAPTER_ABI_MINOR);
+    char *host_abi = run_asprintf("%d.%d", CEGATE_ADAPTER_ABI_MAJOR,
+                                  CEGATE_ADAPTER_ABI_MINOR);
     cr_expect_str_eq(abi, host_abi);
     free(host_abi);
-    char *want = xasprintf("%s/skeleton.so", dir);
+    char *want = run_asprintf("%s/skeleton.so", dir);
     cr_expect_str_eq(file, want);
     /* The built-in adapters are still there. */
     for (size_t i = 0; i < BUILTIN_COUNT; i++)
@@ -576,7 +448,7 @@ Test(out_of_tree, listed_by_cegate_adapters)
                                file, sizeof file),
                   "%s is not listed:\n%s", builtin_adapters[i], p.out);
     free(want);
-    proc_free(&p);
+    run_output_free(&p);
     free(dir);
 }
 
@@ -584,12 +456,12 @@ Test(out_of_tree, normalize_with_plugin_dir_and_adapter)
 {
     char *dir = outsider_dir();
     char *input = write_input("in.json", SKELETON_INPUT);
-    proc p = RUN(cegate_bin(), "normalize", "--plugin-dir", dir, "--adapter",
-                 "skeleton", input);
+    run_output p = RUN(cegate_bin(), "normalize", "--plugin-dir", dir, "--adapter",
+                       "skeleton", input);
     cr_assert_eq(p.status, 0, "normalize: %d: %s", p.status, p.err);
     cr_expect_str_empty(p.err);
     assert_skeleton_event(p.out);
-    proc_free(&p);
+    run_output_free(&p);
     free(input);
     free(dir);
 }
@@ -601,27 +473,27 @@ Test(out_of_tree, normalize_with_plugin_path)
     char *input = write_input("in.json", SKELETON_INPUT);
     /* Two directories, colon-separated; no --adapter: skeleton must win the
      * probe on its own. */
-    char *env = xasprintf("CEGATE_PLUGIN_PATH=%s:%s", empty, dir);
-    proc p = RUN_ENV(env, cegate_bin(), "normalize", input);
+    char *env = run_asprintf("CEGATE_PLUGIN_PATH=%s:%s", empty, dir);
+    run_output p = RUN_ENV(env, cegate_bin(), "normalize", input);
     cr_assert_eq(p.status, 0, "normalize: %d: %s", p.status, p.err);
     assert_skeleton_event(p.out);
-    proc_free(&p);
+    run_output_free(&p);
 
     p = RUN_ENV(env, cegate_bin(), "adapters");
     cr_assert_eq(p.status, 0, "adapters: %d: %s", p.status, p.err);
     char abi[16], file[4096];
     cr_assert(adapters_row(p.out, "skeleton", abi, sizeof abi, file,
                            sizeof file), "not listed:\n%s", p.out);
-    char *want = xasprintf("%s/skeleton.so", dir);
+    char *want = run_asprintf("%s/skeleton.so", dir);
     cr_expect_str_eq(file, want);
-    proc_free(&p);
+    run_output_free(&p);
 
     /* Standard input works as well. */
     p = run_env((char *const[]){env, NULL}, input,
                 (char *const[]){cegate_bin(), "normalize", "-", NULL});
     cr_assert_eq(p.status, 0, "normalize -: %d: %s", p.status, p.err);
     assert_skeleton_event(p.out);
-    proc_free(&p);
+    run_output_free(&p);
     free(want);
     free(env);
     free(input);
@@ -631,16 +503,16 @@ Test(out_of_tree, normalize_with_plugin_path)
 
 Test(out_of_tree, staged_install_adapters_load)
 {
-    const char *staged = need_env("CEGATE_STAGED");
+    const char *staged = run_need_env("CEGATE_STAGED");
     /* The staged tree is DESTDIR + the configured prefix; find the plugin
      * directory and the binary rather than assuming /usr/local. */
     char *adapters = find_under(staged, "/cegate/adapters", 1);
     cr_assert_not_null(adapters, "no .../cegate/adapters under %s", staged);
     for (size_t i = 0; i < BUILTIN_COUNT; i++) {
-        char *so = xasprintf("%s/%s.so", adapters, builtin_adapters[i]);
+        char *so = run_asprintf("%s/%s.so", adapters, builtin_adapters[i]);
         cr_assert(exists(so), "%s is not installed", so);
         assert_exports_only_descriptor(so);
-        char *la = xasprintf("%s/%s.la", adapters, builtin_adapters[i]);
+        char *la = run_asprintf("%s/%s.la", adapters, builtin_adapters[i]);
         cr_expect(!exists(la), "%s is installed (libtool archives are not "
                   "needed)", la);
         free(la);
@@ -676,14 +548,14 @@ Test(out_of_tree, staged_install_adapters_load)
      * any here.) */
     char *bin = find_under(staged, "/bin/cegate", 0);
     cr_assert_not_null(bin, "no .../bin/cegate under %s", staged);
-    proc p = RUN(bin, "--version");
+    run_output p = RUN(bin, "--version");
     cr_assert_eq(p.status, 0, "%s --version: %s", bin, p.err);
     cr_expect_eq(strncmp(p.out, "cegate ", 7), 0, "%s", p.out);
-    proc_free(&p);
+    run_output_free(&p);
     p = RUN(bin, "adapters", "--help");
     cr_expect_eq(p.status, 0, "%s adapters --help: %s", bin, p.err);
     cr_expect_not_null(strstr(p.out, "--plugin-dir"), "%s", p.out);
-    proc_free(&p);
+    run_output_free(&p);
     free(bin);
     free(adapters);
 }
@@ -692,12 +564,12 @@ Test(out_of_tree, staged_install_adapters_load)
 
 TestSuite(skeleton, .init = make_tmpdir, .fini = remove_tmpdir);
 
-static proc normalize_with_skeleton(const char *text)
+static run_output normalize_with_skeleton(const char *text)
 {
     char *dir = skeleton_dir("plugins");
     char *input = write_input("in.json", text);
-    proc p = RUN(cegate_bin(), "normalize", "--plugin-dir", dir, "--adapter",
-                 "skeleton", input);
+    run_output p = RUN(cegate_bin(), "normalize", "--plugin-dir", dir, "--adapter",
+                       "skeleton", input);
     free(input);
     free(dir);
     return p;
@@ -705,39 +577,39 @@ static proc normalize_with_skeleton(const char *text)
 
 Test(skeleton, missing_id_names_the_field)
 {
-    proc p = normalize_with_skeleton("{\"skeleton\": {\"message\": \"m\"}}");
+    run_output p = normalize_with_skeleton("{\"skeleton\": {\"message\": \"m\"}}");
     cr_assert_eq(p.status, EX_DATAERR, "%d: %s", p.status, p.err);
     cr_expect_str_empty(p.out);
     cr_expect_not_null(strstr(p.err, "adapter skeleton: skeleton.id: "),
                        "%s", p.err);
-    proc_free(&p);
+    run_output_free(&p);
 }
 
 Test(skeleton, wrong_type_names_the_field)
 {
-    proc p = normalize_with_skeleton(
+    run_output p = normalize_with_skeleton(
         "{\"skeleton\": {\"id\": \"1\", \"message\": [\"m\"]}}");
     cr_assert_eq(p.status, EX_DATAERR, "%d: %s", p.status, p.err);
     cr_expect_not_null(strstr(p.err, "adapter skeleton: skeleton.message: "
                                      "must be a string, not an array"),
                        "%s", p.err);
-    proc_free(&p);
+    run_output_free(&p);
 }
 
 Test(skeleton, bad_time_names_the_input_field)
 {
-    proc p = normalize_with_skeleton(
+    run_output p = normalize_with_skeleton(
         "{\"skeleton\": {\"id\": \"1\", \"message\": \"m\", "
         "\"time\": \"yesterday\"}}");
     cr_assert_eq(p.status, EX_DATAERR, "%d: %s", p.status, p.err);
     cr_expect_not_null(strstr(p.err, "adapter skeleton: skeleton.time: "),
                        "%s", p.err);
-    proc_free(&p);
+    run_output_free(&p);
 }
 
 Test(skeleton, minimal_message)
 {
-    proc p = normalize_with_skeleton(
+    run_output p = normalize_with_skeleton(
         "{\"skeleton\": {\"id\": \"7\", \"message\": \"m\"}}");
     cr_assert_eq(p.status, 0, "%d: %s", p.status, p.err);
     json_t *root = json_loads(p.out, 0, NULL);
@@ -747,7 +619,7 @@ Test(skeleton, minimal_message)
     cr_expect_null(json_object_get(ev, "time"));
     cr_expect_null(json_object_get(ev, "subject"));
     json_decref(root);
-    proc_free(&p);
+    run_output_free(&p);
 }
 
 Test(skeleton, declines_with_reasons)
@@ -759,12 +631,12 @@ Test(skeleton, declines_with_reasons)
         {"plain text", "skeleton (the body is not JSON)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        proc p = normalize_with_skeleton(cases[i][0]);
+        run_output p = normalize_with_skeleton(cases[i][0]);
         cr_expect_eq(p.status, EX_DATAERR, "%s: %d: %s", cases[i][0], p.status,
                      p.err);
         cr_expect_not_null(strstr(p.err, cases[i][1]), "%s: %s", cases[i][0],
                            p.err);
-        proc_free(&p);
+        run_output_free(&p);
     }
 }
 
@@ -772,11 +644,11 @@ Test(skeleton, declines_with_reasons)
 
 TestSuite(refused, .init = make_tmpdir, .fini = remove_tmpdir);
 
-/* A plugin with the given descriptor initializer, name `name`. */
-static char *descriptor_plugin(const char *dir, const char *file,
-                               const char *initializer)
+/* The source of a plugin named `file` whose descriptor ends with
+ * `initializer`. */
+static char *descriptor_code(const char *file, const char *initializer)
 {
-    char *code = xasprintf(
+    return run_asprintf(
         "#include \"cegate/adapter.h\"\n"
         "static int probe(const cegate_host *h, const cegate_message *m,\n"
         "                 const char **reason)\n"
@@ -792,6 +664,13 @@ static char *descriptor_plugin(const char *dir, const char *file,
         "    .probe = probe, .normalize = normalize,\n"
         "    %s\n"
         "};\n", file, initializer);
+}
+
+/* A plugin with the given descriptor initializer, name `name`. */
+static char *descriptor_plugin(const char *dir, const char *file,
+                               const char *initializer)
+{
+    char *code = descriptor_code(file, initializer);
     char *so = build_plugin(dir, file, code);
     free(code);
     return so;
@@ -801,44 +680,58 @@ static char *descriptor_plugin(const char *dir, const char *file,
 static void assert_dir_refused(const char *dir, const char *file,
                                const char *reason)
 {
-    proc p = RUN(cegate_bin(), "adapters", "--plugin-dir", (char *)dir);
+    run_output p = RUN(cegate_bin(), "adapters", "--plugin-dir", (char *)dir);
     assert_refused(&p, "adapters", file, reason);
     cr_expect_str_empty(p.out);
-    proc_free(&p);
+    run_output_free(&p);
     char *input = write_input("in.json", SKELETON_INPUT);
     p = RUN(cegate_bin(), "normalize", "--plugin-dir", (char *)dir, input);
     assert_refused(&p, "normalize", file, reason);
     cr_expect_str_empty(p.out);
-    proc_free(&p);
-    char *env = xasprintf("CEGATE_PLUGIN_PATH=%s", dir);
+    run_output_free(&p);
+    char *env = run_asprintf("CEGATE_PLUGIN_PATH=%s", dir);
     p = RUN_ENV(env, cegate_bin(), "adapters");
     assert_refused(&p, "adapters", file, reason);
-    proc_free(&p);
+    run_output_free(&p);
     free(env);
     free(input);
 }
 
-Test(refused, abi_major_2)
+/* A plugin built from `code` into a directory of its own is refused. */
+static void assert_code_refused(const char *file, const char *code,
+                                const char *reason)
 {
     char *dir = subdir("plugins");
-    /* Later members override the earlier designated initializers. */
-    char *so = descriptor_plugin(dir, "major-two", ".abi_major = 2,");
-    assert_dir_refused(dir, so, "ABI major version 2, this cegate speaks 1");
+    char *so = build_plugin(dir, file, code);
+    assert_dir_refused(dir, so, reason);
     free(so);
     free(dir);
 }
 
+/* A plugin whose descriptor has `initializer` (see descriptor_plugin), in a
+ * directory of its own, is refused. */
+static void assert_descriptor_refused(const char *file, const char *initializer,
+                                      const char *reason)
+{
+    char *code = descriptor_code(file, initializer);
+    assert_code_refused(file, code, reason);
+    free(code);
+}
+
+Test(refused, abi_major_2)
+{
+    /* Later members override the earlier designated initializers. */
+    assert_descriptor_refused("major-two", ".abi_major = 2,",
+                              "ABI major version 2, this cegate speaks 1");
+}
+
 Test(refused, newer_minor)
 {
-    char *dir = subdir("plugins");
-    char *so = descriptor_plugin(dir, "minor-99", ".abi_minor = 99,");
-    char *reason = xasprintf("built for ABI 1.99, newer than this cegate's "
-                             "%d.%d", CEGATE_ADAPTER_ABI_MAJOR,
-                             CEGATE_ADAPTER_ABI_MINOR);
-    assert_dir_refused(dir, so, reason);
+    char *reason = run_asprintf("built for ABI 1.99, newer than this cegate's "
+                                "%d.%d", CEGATE_ADAPTER_ABI_MAJOR,
+                                CEGATE_ADAPTER_ABI_MINOR);
+    assert_descriptor_refused("minor-99", ".abi_minor = 99,", reason);
     free(reason);
-    free(so);
-    free(dir);
 }
 
 Test(loaded, older_minor_still_loads)
@@ -847,7 +740,7 @@ Test(loaded, older_minor_still_loads)
      * members are only ever appended. */
     char *dir = subdir("plugins");
     char *so = descriptor_plugin(dir, "minor-0", ".abi_minor = 0,");
-    proc p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
+    run_output p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
     cr_assert_eq(p.status, 0, "cegate adapters: %d: %s", p.status, p.err);
     char abi[16], file[4096];
     cr_assert(adapters_row(p.out, "minor-0", abi, sizeof abi, file, sizeof file),
@@ -859,51 +752,37 @@ Test(loaded, older_minor_still_loads)
 
 Test(refused, struct_size_too_small)
 {
-    char *dir = subdir("plugins");
     /* A genuinely short descriptor: the host must stop at the version
      * fields and never read past the 16 bytes that exist. */
-    char *so = build_plugin(dir, "tiny",
+    assert_code_refused("tiny",
         "#include <stdint.h>\n"
         "struct tiny { uint16_t major, minor; uint32_t size;\n"
         "              const char *name; };\n"
         "__attribute__((visibility(\"default\")))\n"
         "const struct tiny cegate_adapter = {1, 0, sizeof(struct tiny),\n"
-        "                                    \"tiny\"};\n");
-    assert_dir_refused(dir, so, "descriptor of 16 bytes is too small for "
-                                "ABI 1.0");
-    free(so);
-    free(dir);
+        "                                    \"tiny\"};\n",
+        "descriptor of 16 bytes is too small for ABI 1.0");
 }
 
 Test(refused, no_descriptor_symbol)
 {
-    char *dir = subdir("plugins");
-    char *so = build_plugin(dir, "not-an-adapter",
-                            "int not_an_adapter(void);\n"
-                            "int not_an_adapter(void) { return 1; }\n");
-    assert_dir_refused(dir, so, "no 'cegate_adapter' symbol");
-    free(so);
-    free(dir);
+    assert_code_refused("not-an-adapter",
+                        "int not_an_adapter(void);\n"
+                        "int not_an_adapter(void) { return 1; }\n",
+                        "no 'cegate_adapter' symbol");
 }
 
 Test(refused, invalid_name)
 {
-    char *dir = subdir("plugins");
-    char *so = descriptor_plugin(dir, "bad-name", ".name = \"Bad_Name!\",");
-    assert_dir_refused(dir, so, "name must be [a-z0-9-]+");
-    free(so);
-    free(dir);
+    assert_descriptor_refused("bad-name", ".name = \"Bad_Name!\",",
+                              "name must be [a-z0-9-]+");
 }
 
 Test(refused, long_name)
 {
-    char *dir = subdir("plugins");
-    char *so = descriptor_plugin(
-        dir, "long-name",
-        ".name = \"a-name-of-forty-one-characters-is-too-long\",");
-    assert_dir_refused(dir, so, "at most 40 characters");
-    free(so);
-    free(dir);
+    assert_descriptor_refused(
+        "long-name", ".name = \"a-name-of-forty-one-characters-is-too-long\",",
+        "at most 40 characters");
 }
 
 Test(refused, missing_probe)
@@ -912,30 +791,25 @@ Test(refused, missing_probe)
     char *so = descriptor_plugin(dir, "no-probe", ".probe = 0,");
     assert_dir_refused(dir, so, "probe, normalize and description are "
                                 "required");
-    proc p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
+    run_output p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
     cr_expect_not_null(strstr(p.err, "loading adapter no-probe from "), "%s",
                        p.err);
-    proc_free(&p);
+    run_output_free(&p);
     free(so);
     free(dir);
 }
 
 Test(refused, missing_normalize)
 {
-    char *dir = subdir("plugins");
-    char *so = descriptor_plugin(dir, "no-normalize", ".normalize = 0,");
-    assert_dir_refused(dir, so, "probe, normalize and description are "
-                                "required");
-    free(so);
-    free(dir);
+    assert_descriptor_refused("no-normalize", ".normalize = 0,",
+                              "probe, normalize and description are required");
 }
 
 Test(refused, unresolved_symbol)
 {
     /* RTLD_NOW: a missing function is found at load time, not at the
      * first message. */
-    char *dir = subdir("plugins");
-    char *code =
+    const char *code =
         "#include \"cegate/adapter.h\"\n"
         "const char *cegate_no_such_function(void);\n"
         "static int probe(const cegate_host *h, const cegate_message *m,\n"
@@ -950,20 +824,18 @@ Test(refused, unresolved_symbol)
         "    .name = \"unresolved\", .description = \"x\",\n"
         "    .probe = probe, .normalize = normalize,\n"
         "};\n";
-    char *so = build_plugin(dir, "unresolved", code);
-    assert_dir_refused(dir, so, "cegate_no_such_function");
-    free(so);
-    free(dir);
+    assert_code_refused("unresolved", code, "cegate_no_such_function");
 }
 
 Test(refused, not_a_shared_object)
 {
     char *dir = subdir("plugins");
-    char *so = xasprintf("%s/garbage.so", dir);
-    write_file(so, "this is not an ELF file\n");
-    proc p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
+    char *so = run_asprintf("%s/garbage.so", dir);
+    static const char garbage[] = "this is not an ELF file\n";
+    run_write_file(so, garbage, strlen(garbage));
+    run_output p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
     assert_refused(&p, "adapters", so, "");
-    proc_free(&p);
+    run_output_free(&p);
     free(so);
     free(dir);
 }
@@ -972,16 +844,16 @@ Test(refused, duplicate_name)
 {
     char *dir = subdir("plugins");
     char *skel = built_skeleton();
-    char *a = xasprintf("%s/a.so", dir), *b = xasprintf("%s/b.so", dir);
+    char *a = run_asprintf("%s/a.so", dir), *b = run_asprintf("%s/b.so", dir);
     copy_file(skel, a);
     copy_file(skel, b);
     /* Files load in name order: a.so first, then b.so is the duplicate. */
-    char *reason = xasprintf("already loaded from %s", a);
+    char *reason = run_asprintf("already loaded from %s", a);
     assert_dir_refused(dir, b, reason);
-    proc p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
+    run_output p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
     cr_expect_not_null(strstr(p.err, "loading adapter skeleton from "), "%s",
                        p.err);
-    proc_free(&p);
+    run_output_free(&p);
     free(reason);
     free(a);
     free(b);
@@ -991,23 +863,19 @@ Test(refused, duplicate_name)
 
 Test(refused, duplicate_of_a_builtin)
 {
-    char *dir = subdir("plugins");
-    char *so = descriptor_plugin(dir, "cloudevents", "");
-    char *reason = xasprintf("already loaded from %s/adapters/.libs/"
-                             "cloudevents.so", need_env("CEGATE_BUILDDIR"));
-    assert_dir_refused(dir, so, reason);
+    char *reason = run_asprintf("already loaded from %s/adapters/.libs/"
+                                "cloudevents.so", run_need_env("CEGATE_BUILDDIR"));
+    assert_descriptor_refused("cloudevents", "", reason);
     free(reason);
-    free(so);
-    free(dir);
 }
 
 Test(refused, missing_plugin_dir)
 {
-    char *dir = xasprintf("%s/does-not-exist", tmpdir);
-    proc p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
+    char *dir = run_asprintf("%s/does-not-exist", tmpdir);
+    run_output p = RUN(cegate_bin(), "adapters", "--plugin-dir", dir);
     cr_expect_eq(p.status, EX_CONFIG, "%d: %s", p.status, p.err);
     cr_expect_not_null(strstr(p.err, dir), "%s", p.err);
-    proc_free(&p);
+    run_output_free(&p);
     free(dir);
 }
 
@@ -1021,7 +889,7 @@ static void assert_every_reason(const char *err, const char *const *names,
                                 size_t count)
 {
     for (size_t i = 0; i < count; i++) {
-        char *item = xasprintf("%s (", names[i]);
+        char *item = run_asprintf("%s (", names[i]);
         const char *at = strstr(err, item);
         cr_expect_not_null(at, "%s is not listed with a reason: %s", names[i],
                            err);
@@ -1038,7 +906,7 @@ static void assert_every_reason(const char *err, const char *const *names,
 static void assert_unrecognised(const char *text)
 {
     char *input = write_input("in.json", text);
-    proc p = RUN(cegate_bin(), "normalize", input);
+    run_output p = RUN(cegate_bin(), "normalize", input);
     cr_assert_eq(p.status, EX_DATAERR, "%d: %s", p.status, p.err);
     cr_expect_str_empty(p.out);
     cr_expect_not_null(strstr(p.err, "no adapter recognised the payload: "),
@@ -1048,7 +916,7 @@ static void assert_unrecognised(const char *text)
     const char *nl = strchr(p.err, '\n');
     cr_expect(nl != NULL && nl[1] == '\0', "not one line: %s", p.err);
     assert_every_reason(p.err, builtin_adapters, BUILTIN_COUNT);
-    proc_free(&p);
+    run_output_free(&p);
     free(input);
 }
 
@@ -1071,12 +939,12 @@ Test(unrecognised, plugins_are_listed_too)
 {
     char *dir = skeleton_dir("plugins");
     char *input = write_input("in.json", "{\"nobody\": \"knows me\"}");
-    proc p = RUN(cegate_bin(), "normalize", "--plugin-dir", dir, input);
+    run_output p = RUN(cegate_bin(), "normalize", "--plugin-dir", dir, input);
     cr_assert_eq(p.status, EX_DATAERR, "%d: %s", p.status, p.err);
     assert_every_reason(p.err, builtin_adapters, BUILTIN_COUNT);
     cr_expect_not_null(strstr(p.err, "skeleton (no skeleton member)"), "%s",
                        p.err);
-    proc_free(&p);
+    run_output_free(&p);
     free(input);
     free(dir);
 }
@@ -1097,13 +965,13 @@ static void assert_lists_loaded(const char *err)
 Test(unknown_adapter, exits_64_listing_the_adapters)
 {
     char *input = write_input("in.json", SKELETON_INPUT);
-    proc p = RUN(cegate_bin(), "normalize", "--adapter", "nosuch", input);
+    run_output p = RUN(cegate_bin(), "normalize", "--adapter", "nosuch", input);
     cr_assert_eq(p.status, EX_USAGE, "%d: %s", p.status, p.err);
     cr_expect_str_empty(p.out);
     cr_expect_not_null(strstr(p.err, "no adapter named 'nosuch'"), "%s",
                        p.err);
     assert_lists_loaded(p.err);
-    proc_free(&p);
+    run_output_free(&p);
     free(input);
 }
 
@@ -1111,13 +979,13 @@ Test(unknown_adapter, lists_plugins_too)
 {
     char *dir = skeleton_dir("plugins");
     char *input = write_input("in.json", SKELETON_INPUT);
-    proc p = RUN(cegate_bin(), "normalize", "--plugin-dir", dir, "--adapter",
-                 "nosuch", input);
+    run_output p = RUN(cegate_bin(), "normalize", "--plugin-dir", dir, "--adapter",
+                       "nosuch", input);
     cr_assert_eq(p.status, EX_USAGE, "%d: %s", p.status, p.err);
     assert_lists_loaded(p.err);
     cr_expect_not_null(strstr(strstr(p.err, "(loaded: "), "skeleton"), "%s",
                        p.err);
-    proc_free(&p);
+    run_output_free(&p);
     free(input);
     free(dir);
 }

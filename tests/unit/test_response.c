@@ -171,6 +171,15 @@ static void expect_error(const char *input, cegate_error_code code,
     free(o.text);
 }
 
+/* The input is accepted (every way it is fed) with this status. */
+static void expect_status(const char *input, int status)
+{
+    outcome o = parse(input);
+    cr_assert_eq(o.rc, 0, "%s: %s", input, o.err.text);
+    cr_assert_eq(o.status, status, "%s", o.text);
+    free(o.text);
+}
+
 /* A full parse into a response the test inspects. */
 static int parse_into(const char *s, upstream_response *resp, cegate_error *err)
 {
@@ -187,51 +196,25 @@ static int parse_into(const char *s, upstream_response *resp, cegate_error *err)
 
 Test(cgi_response, status_line_and_reason)
 {
-    outcome o = parse("Status: 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnope");
-    cr_assert_eq(o.rc, 0, "%s", o.err.text);
-    cr_assert_eq(o.status, 404);
-    free(o.text);
-    o = parse("Status: 201\n\n");
-    cr_assert_eq(o.status, 201);
-    free(o.text);
-    o = parse("status:\t503\tSlow Down\n\n");
-    cr_assert_eq(o.status, 503, "%s", o.text);
-    free(o.text);
-    o = parse("STATUS:   100  \n\n");
-    cr_assert_eq(o.status, 100, "%s", o.text);
-    free(o.text);
-    o = parse("Status: 599 x\n\n");
-    cr_assert_eq(o.status, 599);
-    free(o.text);
+    expect_status("Status: 404 Not Found\r\nContent-Type: text/plain\r\n\r\nnope", 404);
+    expect_status("Status: 201\n\n", 201);
+    expect_status("status:\t503\tSlow Down\n\n", 503);
+    expect_status("STATUS:   100  \n\n", 100);
+    expect_status("Status: 599 x\n\n", 599);
 }
 
 Test(cgi_response, default_status_is_200)
 {
-    outcome o = parse("Content-Type: application/json\n\n{}");
-    cr_assert_eq(o.rc, 0);
-    cr_assert_eq(o.status, 200);
-    free(o.text);
-    o = parse("\n");
-    cr_assert_eq(o.rc, 0);
-    cr_assert_eq(o.status, 200);
-    free(o.text);
+    expect_status("Content-Type: application/json\n\n{}", 200);
+    expect_status("\n", 200);
 }
 
 Test(cgi_response, location_without_status_is_302)
 {
-    outcome o = parse("Location: https://example.com/x\r\n\r\n");
-    cr_assert_eq(o.rc, 0);
-    cr_assert_eq(o.status, 302);
-    free(o.text);
-    o = parse("location: /local\n\n");
-    cr_assert_eq(o.status, 302);
-    free(o.text);
-    o = parse("Location: /y\nStatus: 201 Created\n\n");
-    cr_assert_eq(o.status, 201);
-    free(o.text);
-    o = parse("Status: 301\nLocation: /y\n\n");
-    cr_assert_eq(o.status, 301);
-    free(o.text);
+    expect_status("Location: https://example.com/x\r\n\r\n", 302);
+    expect_status("location: /local\n\n", 302);
+    expect_status("Location: /y\nStatus: 201 Created\n\n", 201);
+    expect_status("Status: 301\nLocation: /y\n\n", 301);
 }
 
 Test(cgi_response, invalid_status_names_status)

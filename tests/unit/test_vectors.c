@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../common/run.h"
 #include "adapters.h"
 
 #define MAX_CASES 2048
@@ -105,24 +106,7 @@ static char *slurp(const char *dir, const char *file, size_t *length)
 {
     char path[2048];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap + 1);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (length)
-        *length = n;
-    return buf;
+    return run_slurp(path, length);
 }
 
 /* Split the headers file in place into name/value pairs. */
