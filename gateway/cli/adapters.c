@@ -10,11 +10,69 @@
 #include "cli/cli.h"
 
 #define COMMAND "adapters"
-#define MAX_PLUGIN_DIRS 16
 
-int cli_load_adapters(const char *command, char *const *plugin_dirs,
-                      size_t dir_count, const cegate_options *options,
-                      registry **out)
+/* Split "Name: value" in place; -1 when it is not a header. */
+static int parse_header(char *arg, cegate_header *out)
+{
+    char *colon = strchr(arg, ':');
+    if (colon == NULL || colon == arg)
+        return -1;
+    for (char *p = arg; p < colon; p++)
+        if (*p <= ' ' || *p == 0x7F)
+            return -1;
+    *colon = '\0';
+    char *value = colon + 1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    out->name = arg;
+    out->value = value;
+    return 0;
+}
+
+int cli_input_option(const char *command, cli_input_args *a, int option,
+                     char *arg)
+{
+    switch (option) {
+    case CLI_OPT_HEADER:
+        if (a->header_count == CLI_MAX_HEADERS) {
+            cli_error(command, "more than %d -H options", CLI_MAX_HEADERS);
+            return EX_USAGE;
+        }
+        if (parse_header(arg, &a->headers[a->header_count]) < 0) {
+            cli_error(command, "-H '%s': expected 'Name: value'", arg);
+            return EX_USAGE;
+        }
+        a->header_count++;
+        return 1;
+    case CLI_OPT_PLUGIN_DIR:
+        if (a->dir_count == CLI_MAX_PLUGIN_DIRS) {
+            cli_error(command, "more than %d --plugin-dir options",
+                      CLI_MAX_PLUGIN_DIRS);
+            return EX_USAGE;
+        }
+        a->dirs[a->dir_count++] = arg;
+        return 1;
+    case CLI_OPT_ADAPTER_OPTION:
+        if (a->setting_count == CLI_MAX_SETTINGS) {
+            cli_error(command, "more than %d --adapter-option settings",
+                      CLI_MAX_SETTINGS);
+            return EX_USAGE;
+        }
+        a->settings[a->setting_count++] = arg;
+        return 1;
+    case CLI_OPT_ADAPTER:
+        a->adapter = arg;
+        return 1;
+    case CLI_OPT_PATH:
+        a->path = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int cli_open_registry(const char *command, const cli_input_args *a,
+                      const cegate_options *options, registry **out)
 {
     *out = NULL;
     registry *reg = registry_new(options);
@@ -24,29 +82,21 @@ int cli_load_adapters(const char *command, char *const *plugin_dirs,
     }
     cegate_error err;
     cegate_error_clear(&err);
-    int rc = registry_load_defaults(reg, &err);
-    for (size_t i = 0; rc == 0 && i < dir_count; i++)
-        rc = registry_load_dir(reg, plugin_dirs[i], 1, &err);
-    if (rc < 0) {
+    int rc = registry_load_defaults(reg, &err) < 0 ? EX_CONFIG : 0;
+    for (size_t i = 0; rc == 0 && i < a->dir_count; i++)
+        if (registry_load_dir(reg, a->dirs[i], 1, &err) < 0)
+            rc = EX_CONFIG;
+    if (rc == 0 && a->adapter != NULL && registry_force(reg, a->adapter, &err) < 0)
+        rc = EX_USAGE;
+    for (size_t i = 0; rc == 0 && i < a->setting_count; i++)
+        if (registry_set_option(reg, a->settings[i], &err) < 0)
+            rc = EX_USAGE;
+    if (rc != 0) {
         cli_report(command, NULL, &err);
         registry_free(reg);
-        return EX_CONFIG;
+        return rc;
     }
     *out = reg;
-    return 0;
-}
-
-int cli_set_adapter_options(const char *command, registry *reg,
-                            char *const *settings, size_t count)
-{
-    for (size_t i = 0; i < count; i++) {
-        cegate_error err;
-        cegate_error_clear(&err);
-        if (registry_set_option(reg, settings[i], &err) < 0) {
-            cli_report(command, NULL, &err);
-            return EX_USAGE;
-        }
-    }
     return 0;
 }
 
@@ -70,39 +120,32 @@ static void usage(FILE *to)
 int cli_adapters(int argc, char **argv)
 {
     static const struct option long_options[] = {
-        {"plugin-dir", required_argument, NULL, 'P'},
+        {"plugin-dir", required_argument, NULL, CLI_OPT_PLUGIN_DIR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    char *dirs[MAX_PLUGIN_DIRS];
-    size_t dir_count = 0;
-    int c;
+    cli_input_args args;
+    memset(&args, 0, sizeof args);
+    int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
-        switch (c) {
-        case 'P':
-            if (dir_count == MAX_PLUGIN_DIRS) {
-                cli_error(COMMAND, "more than %d --plugin-dir options",
-                          MAX_PLUGIN_DIRS);
-                return EX_USAGE;
-            }
-            dirs[dir_count++] = optarg;
-            break;
-        case 'h':
+        if ((rc = cli_input_option(COMMAND, &args, c, optarg)) == 1)
+            continue;
+        if (rc != 0)
+            return rc;
+        if (c == 'h') {
             usage(stdout);
             return 0;
-        default:
-            usage(stderr);
-            return EX_USAGE;
         }
+        usage(stderr);
+        return EX_USAGE;
     }
     if (optind < argc) {
         cli_error(COMMAND, "unexpected argument '%s'", argv[optind]);
         return EX_USAGE;
     }
     registry *reg;
-    int rc = cli_load_adapters(COMMAND, dirs, dir_count, NULL, &reg);
-    if (rc != 0)
+    if ((rc = cli_open_registry(COMMAND, &args, NULL, &reg)) != 0)
         return rc;
     int width = (int)strlen("DESCRIPTION");
     for (size_t i = 0; i < registry_count(reg); i++) {

@@ -11,9 +11,6 @@
 #include "core/text.h"
 
 #define COMMAND "normalize"
-#define MAX_HEADERS 256
-#define MAX_PLUGIN_DIRS 16
-#define MAX_SETTINGS 64
 
 static void usage(FILE *to)
 {
@@ -53,24 +50,6 @@ static void usage(FILE *to)
             "      -H 'Content-Type: text/plain'\n");
 }
 
-/* Split "Name: value" in place; returns -1 when it is not a header. */
-static int parse_header(char *arg, cegate_header *out)
-{
-    char *colon = strchr(arg, ':');
-    if (colon == NULL || colon == arg)
-        return -1;
-    for (char *p = arg; p < colon; p++)
-        if (*p <= ' ' || *p == 0x7F)
-            return -1;
-    *colon = '\0';
-    char *value = colon + 1;
-    while (*value == ' ' || *value == '\t')
-        value++;
-    out->name = arg;
-    out->value = value;
-    return 0;
-}
-
 /* Print the events as an indented JSON array: encode once in the JSON
  * format, then lay that out (with cegate's own writer, which keeps reals
  * as short as they came). */
@@ -106,65 +85,25 @@ static int print_events(const cegate_event_list *events)
 int cli_normalize(int argc, char **argv)
 {
     static const struct option long_options[] = {
-        {"header", required_argument, NULL, 'H'},
-        {"adapter", required_argument, NULL, 'A'},
-        {"plugin-dir", required_argument, NULL, 'P'},
-        {"path", required_argument, NULL, 'p'},
-        {"adapter-option", required_argument, NULL, 'o'},
+        CLI_INPUT_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    cegate_header headers[MAX_HEADERS];
-    size_t header_count = 0;
-    char *dirs[MAX_PLUGIN_DIRS];
-    size_t dir_count = 0;
-    const char *adapter = NULL, *request_path = NULL;
-    char *settings[MAX_SETTINGS];
-    size_t setting_count = 0;
-    int c;
+    cli_input_args args;
+    memset(&args, 0, sizeof args);
+    int c, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "H:h", long_options, NULL)) != -1) {
-        switch (c) {
-        case 'H':
-            if (header_count == MAX_HEADERS) {
-                cli_error(COMMAND, "more than %d -H options", MAX_HEADERS);
-                return EX_USAGE;
-            }
-            if (parse_header(optarg, &headers[header_count]) < 0) {
-                cli_error(COMMAND, "-H '%s': expected 'Name: value'", optarg);
-                return EX_USAGE;
-            }
-            header_count++;
-            break;
-        case 'A':
-            adapter = optarg;
-            break;
-        case 'P':
-            if (dir_count == MAX_PLUGIN_DIRS) {
-                cli_error(COMMAND, "more than %d --plugin-dir options",
-                          MAX_PLUGIN_DIRS);
-                return EX_USAGE;
-            }
-            dirs[dir_count++] = optarg;
-            break;
-        case 'p':
-            request_path = optarg;
-            break;
-        case 'o':
-            if (setting_count == MAX_SETTINGS) {
-                cli_error(COMMAND, "more than %d --adapter-option settings",
-                          MAX_SETTINGS);
-                return EX_USAGE;
-            }
-            settings[setting_count++] = optarg;
-            break;
-        case 'h':
+        if ((rc = cli_input_option(COMMAND, &args, c, optarg)) == 1)
+            continue;
+        if (rc != 0)
+            return rc;
+        if (c == 'h') {
             usage(stdout);
             return 0;
-        default:
-            usage(stderr);
-            return EX_USAGE;
         }
+        usage(stderr);
+        return EX_USAGE;
     }
     if (argc - optind > 1) {
         cli_error(COMMAND, "one input at a time (got %d)", argc - optind);
@@ -176,20 +115,10 @@ int cli_normalize(int argc, char **argv)
     cegate_options options;
     cegate_options_init(&options);
     registry *reg;
-    int rc = cli_load_adapters(COMMAND, dirs, dir_count, &options, &reg);
-    if (rc != 0)
+    if ((rc = cli_open_registry(COMMAND, &args, &options, &reg)) != 0)
         return rc;
     cegate_error err;
     cegate_error_clear(&err);
-    if (adapter != NULL && registry_force(reg, adapter, &err) < 0) {
-        cli_report(COMMAND, NULL, &err);
-        registry_free(reg);
-        return EX_USAGE;
-    }
-    if ((rc = cli_set_adapter_options(COMMAND, reg, settings, setting_count))) {
-        registry_free(reg);
-        return rc;
-    }
     cegate_buffer input;
     cegate_buffer_init(&input, options.limits.max_input_bytes);
     rc = cli_read_input(COMMAND, path, &input);
@@ -201,8 +130,8 @@ int cli_normalize(int argc, char **argv)
     cegate_event_list events;
     cegate_event_list_init(&events);
     const char *body = input.data ? input.data : "";
-    int failed = registry_normalize(reg, headers, header_count, body,
-                                    input.length, request_path, &events, &err);
+    int failed = registry_normalize(reg, args.headers, args.header_count, body,
+                                    input.length, args.path, &events, &err);
     cegate_buffer_free(&input);
     registry_free(reg);
     if (failed) {

@@ -16,10 +16,7 @@
 #include "deliver.h"
 
 #define COMMAND "replay"
-#define MAX_HEADERS 256
-#define MAX_PLUGIN_DIRS 16
 #define QUEUE_SIZE 256
-#define MAX_SETTINGS 64
 
 static void usage(FILE *to)
 {
@@ -76,14 +73,7 @@ typedef struct settings {
     const char *app_address;
     app_options app;
     route route;
-    const char *adapter;
-    const char *request_path;
-    char *dirs[MAX_PLUGIN_DIRS];
-    size_t dir_count;
-    char *settings[MAX_SETTINGS];
-    size_t setting_count;
-    cegate_header headers[MAX_HEADERS];
-    size_t header_count;
+    cli_input_args input;
     int ndjson;
     int show_response;
 } settings;
@@ -314,8 +304,8 @@ static void handle_payload(registry *reg, const settings *s, pool *p,
     cegate_event_list_init(&events);
     cegate_error err;
     cegate_error_clear(&err);
-    if (registry_normalize(reg, s->headers, s->header_count, body, length,
-                           s->request_path, &events, &err) < 0) {
+    if (registry_normalize(reg, s->input.headers, s->input.header_count, body,
+                           length, s->input.path, &events, &err) < 0) {
         report_invalid_input(p->run, line, &err);
         return;
     }
@@ -354,7 +344,7 @@ static int read_and_replay(registry *reg, const settings *s, pool *p,
     size_t cap = 0;
     ssize_t n = getline(&line, &cap, f);
     int ndjson = s->ndjson ||
-                 (s->header_count == 0 && n > 0 && is_json_line(line, (size_t)n));
+                 (s->input.header_count == 0 && n > 0 && is_json_line(line, (size_t)n));
     int rc = 0;
     if (ndjson) {
         for (size_t number = 1; n >= 0; number++, n = getline(&line, &cap, f)) {
@@ -414,25 +404,10 @@ static int parse_int(const char *option, const char *text, int min, int max,
     return 0;
 }
 
-static int parse_header(char *arg, cegate_header *out)
-{
-    char *colon = strchr(arg, ':');
-    if (colon == NULL || colon == arg)
-        return -1;
-    *colon = '\0';
-    char *value = colon + 1;
-    while (*value == ' ' || *value == '\t')
-        value++;
-    out->name = arg;
-    out->value = value;
-    return 0;
-}
-
 enum {
     OPT_APP = 256, OPT_SCRIPT, OPT_ROOT, OPT_WORKERS, OPT_NO_KEEP_ALIVE,
     OPT_TIMEOUT, OPT_ROUTE_PATH, OPT_METHOD, OPT_MODE, OPT_PARAM, OPT_ATTEMPTS,
-    OPT_RETRY_INITIAL, OPT_RETRY_MAX, OPT_ADAPTER, OPT_PLUGIN_DIR, OPT_PATH,
-    OPT_NDJSON, OPT_ADAPTER_OPTION, OPT_SHOW_RESPONSE
+    OPT_RETRY_INITIAL, OPT_RETRY_MAX, OPT_NDJSON, OPT_SHOW_RESPONSE
 };
 
 static int parse_options(int argc, char **argv, settings *s)
@@ -451,13 +426,9 @@ static int parse_options(int argc, char **argv, settings *s)
         {"attempts", required_argument, NULL, OPT_ATTEMPTS},
         {"retry-initial-ms", required_argument, NULL, OPT_RETRY_INITIAL},
         {"retry-max-ms", required_argument, NULL, OPT_RETRY_MAX},
-        {"adapter", required_argument, NULL, OPT_ADAPTER},
-        {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
-        {"path", required_argument, NULL, OPT_PATH},
         {"ndjson", no_argument, NULL, OPT_NDJSON},
         {"show-response", no_argument, NULL, OPT_SHOW_RESPONSE},
-        {"adapter-option", required_argument, NULL, OPT_ADAPTER_OPTION},
-        {"header", required_argument, NULL, 'H'},
+        CLI_INPUT_OPTIONS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -515,37 +486,19 @@ static int parse_options(int argc, char **argv, settings *s)
             bad = parse_int("--retry-max-ms", optarg, 0, 3600000,
                             &s->route.retry.max_ms);
             break;
-        case OPT_ADAPTER: s->adapter = optarg; break;
-        case OPT_PLUGIN_DIR:
-            if (s->dir_count == MAX_PLUGIN_DIRS)
-                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--plugin-dir",
-                                       "at most %d", MAX_PLUGIN_DIRS);
-            else
-                s->dirs[s->dir_count++] = optarg;
-            break;
-        case OPT_PATH: s->request_path = optarg; break;
         case OPT_NDJSON: s->ndjson = 1; break;
         case OPT_SHOW_RESPONSE: s->show_response = 1; break;
-        case OPT_ADAPTER_OPTION:
-            if (s->setting_count == MAX_SETTINGS)
-                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--adapter-option",
-                                       "at most %d", MAX_SETTINGS);
-            else
-                s->settings[s->setting_count++] = optarg;
-            break;
-        case 'H':
-            if (s->header_count == MAX_HEADERS || parse_header(optarg, &s->headers[s->header_count]) < 0)
-                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "-H",
-                                       "expected 'Name: value'");
-            else
-                s->header_count++;
-            break;
         case 'h':
             usage(stdout);
             return 1;
-        default:
-            usage(stderr);
+        default: {
+            int taken = cli_input_option(COMMAND, &s->input, c, optarg);
+            if (taken == 1)
+                break;
+            if (taken == 0)
+                usage(stderr);
             return EX_USAGE;
+        }
         }
         if (bad) {
             if (err.code != CEGATE_OK)
@@ -588,13 +541,7 @@ int cli_replay(int argc, char **argv)
     cegate_options_init(&options);
     registry *reg = NULL;
     app *a = NULL;
-    rc = cli_load_adapters(COMMAND, s.dirs, s.dir_count, &options, &reg);
-    if (rc == 0 && s.adapter != NULL && registry_force(reg, s.adapter, &err) < 0) {
-        cli_report(COMMAND, NULL, &err);
-        rc = EX_USAGE;
-    }
-    if (rc == 0)
-        rc = cli_set_adapter_options(COMMAND, reg, s.settings, s.setting_count);
+    rc = cli_open_registry(COMMAND, &s.input, &options, &reg);
     if (rc == 0 && (a = app_open(s.app_address, &s.app, &err)) == NULL) {
         cli_report(COMMAND, NULL, &err);
         rc = EX_USAGE;
