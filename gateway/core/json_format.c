@@ -51,49 +51,17 @@ json_t *ce_json_parse(const char *bytes, size_t length,
                          length, limits->max_input_bytes);
         return NULL;
     }
-    json_error_t jerr;
-    /* Duplicate members would make an attribute ambiguous: reject them. */
-    json_t *root = json_loadb(bytes, length,
-                              JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-    if (root == NULL && json_error_code(&jerr) == json_error_stack_overflow) {
-        /* jansson's own depth cap (2048) sits above ours: same limit. */
-        cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
-                         "JSON nested deeper than max_depth (%zu)",
-                         limits->max_depth);
-        return NULL;
-    }
-    if (root == NULL) {
-        /* jansson 2.14 reports most allocation failures while parsing as
-         * syntax errors; only the ones it names can be told apart. */
-        cegate_error_code code = json_error_code(&jerr) == json_error_out_of_memory
-                                     ? CEGATE_ERR_NOMEM
-                                     : CEGATE_ERR_SYNTAX;
-        cegate_error_set(err, code, NULL, "invalid JSON: %s (line %d, column %d)",
-                         jerr.text, jerr.line, jerr.column);
-        if (err != NULL) {
-            err->line = jerr.line;
-            err->column = jerr.column;
-            err->position = (size_t)jerr.position;
-        }
-        return NULL;
-    }
-    /* max_depth counts the levels of one event (the event object is level
+    /* Duplicate members would make an attribute ambiguous: rejected.
+     * max_depth counts the levels of one event (the event object is level
      * 1), so the array around a batch is not counted: a batch holds exactly
      * the events that are accepted one by one. */
-    int too_deep = 0;
-    if (batch && json_is_array(root)) {
-        size_t n = json_array_size(root);
-        for (size_t i = 0; i < n && !too_deep; i++)
-            too_deep = ce_json_deeper_than(json_array_get(root, i), max_depth);
-    } else {
-        too_deep = ce_json_deeper_than(root, max_depth);
-    }
-    if (too_deep) {
-        json_decref(root);
+    json_t *root = ce_json_read(bytes, length, max_depth, batch, err);
+    if (root == NULL && err != NULL && err->code == CEGATE_ERR_LIMIT) {
+        /* Name the limit the user sets, not what is left of it here. */
+        cegate_error_clear(err);
         cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
                          "JSON nested deeper than max_depth (%zu)",
                          limits->max_depth);
-        return NULL;
     }
     return root;
 }
