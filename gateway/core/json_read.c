@@ -103,11 +103,6 @@ static void skip_space(reader *r)
         r->p++;
 }
 
-static const char *describe(const reader *r)
-{
-    return r->p >= r->end ? "unexpected end of input" : "unexpected character";
-}
-
 /* The length of the UTF-8 sequence at p (1 to 4), or 0 when it is not
  * valid: overlong forms, surrogates and code points past U+10FFFF are
  * refused, as RFC 3629 says. */
@@ -360,9 +355,11 @@ static json_t *read_number(reader *r)
 
 static json_t *read_literal(reader *r, const char *word, json_t *value)
 {
-    size_t n = strlen(word);
-    if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
-        return syntax_error(r, r->p, "%s", describe(r));
+    size_t n = strlen(word), left = (size_t)(r->end - r->p);
+    if (left < n && memcmp(r->p, word, left) == 0)
+        return syntax_error(r, r->p, "unexpected end of input");
+    if (left < n || memcmp(r->p, word, n) != 0)
+        return syntax_error(r, r->p, "unexpected character");
     r->p += n;
     return value;
 }

@@ -5,8 +5,11 @@
  * both refuse the bytes, or both accept them and build the same tree (the
  * same values, the same JSON types, members in the same order). A refusal
  * must carry an error code, and a syntax error a position inside the input.
- * Nesting is the one allowed difference: cegate's limit is the caller's,
+ * Two differences are allowed. Nesting: cegate's limit is the caller's,
  * jansson's is 2048 levels, so inputs that reach either are not compared.
+ * A NUL byte right after a number or literal: jansson 2.14 swallows it
+ * ("null\0" reads as null, "[1]\0" does not), cegate refuses it as a byte
+ * after the value, as RFC 8259 says.
  * Any disagreement aborts with a description on stderr.
  *
  * libFuzzer:  ./configure CC=clang --enable-fuzz && make fuzz
@@ -94,7 +97,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (err.code == CEGATE_ERR_SYNTAX && err.position > size)
             disagree("syntax error positioned past the input", &err, NULL);
     }
-    if (!deep) {
+    int nul_quirk = ours == NULL && theirs != NULL &&
+                    err.code == CEGATE_ERR_SYNTAX && err.position > 0 &&
+                    err.position < size && data[err.position] == '\0' &&
+                    data[err.position - 1] != '\0' &&
+                    strchr("0123456789el", data[err.position - 1]) != NULL;
+    if (!deep && !nul_quirk) {
         if (ours == NULL && theirs != NULL)
             disagree("cegate refuses what jansson accepts", &err, NULL);
         if (ours != NULL && theirs == NULL)
