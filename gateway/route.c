@@ -14,7 +14,6 @@ int route_init_default(route *r, cegate_error *err)
 {
     memset(r, 0, sizeof *r);
     r->mode = CEGATE_HTTP_BINARY;
-    r->timeout_ms = 30000;
     r->retry = (route_retry){5, 200, 10000};
     r->name = dup_str("default");
     r->method = dup_str("POST");

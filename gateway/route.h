@@ -36,12 +36,11 @@ typedef struct route {
     cegate_http_mode mode;      /* binary (default) or structured */
     route_param *params;        /* extra CGI params */
     size_t param_count;
-    int timeout_ms;             /* per attempt */
     route_retry retry;
 } route;
 
-/* Fill `r` with the defaults: POST /, binary mode, 30 s, 5 attempts from
- * 200 ms up to 10 s. */
+/* Fill `r` with the defaults: POST /, binary mode, 5 attempts from 200 ms
+ * up to 10 s. (The time an attempt may take is the app's timeout.) */
 int route_init_default(route *r, cegate_error *err);
 void route_free(route *r);
 

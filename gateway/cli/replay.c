@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "config_file.h"
 #include "core/text.h"
 #include "deliver.h"
 
@@ -22,7 +23,7 @@ static void usage(FILE *to)
 {
     fprintf(to,
             "Usage: cegate replay --app ADDR [--script PATH] [--route-path TEMPLATE]\n"
-            "                     [OPTION]... [FILE|-]\n"
+            "                     [-c CONFIG] [OPTION]... [FILE|-]\n"
             "\n"
             "Normalize the input (FILE, or standard input) into CloudEvents and\n"
             "deliver each one to the app as an HTTP request over FastCGI or CGI.\n"
@@ -32,6 +33,9 @@ static void usage(FILE *to)
             "rejected, invalid), code (the app's HTTP status), attempts, ms, and\n"
             "error when it did not succeed. A summary goes to stderr, with a\n"
             "progress line while a long run goes on when stderr is a terminal.\n"
+            "\n"
+            "  -c, --config FILE      the apps and routes (JSON; see the README);\n"
+            "                         the options below override its default app\n"
             "\n"
             "The app:\n"
             "  --app ADDR             unix:/path/app.sock | HOST:PORT | cgi:/path/to/program\n"
@@ -43,7 +47,8 @@ static void usage(FILE *to)
             "  --no-keep-alive        a new connection per request\n"
             "  --timeout MS           per attempt (default 30000)\n"
             "\n"
-            "The request:\n"
+            "The request (the default route, used when the configuration has no\n"
+            "routes):\n"
             "  --route-path TEMPLATE  path, e.g. /uploads/{subject} (default /);\n"
             "                         {attr} is the attribute, percent-encoded\n"
             "  --method METHOD        default POST\n"
@@ -70,9 +75,9 @@ static void usage(FILE *to)
 }
 
 typedef struct settings {
-    const char *app_address;
-    app_options app;
-    route route;
+    config cfg;          /* the file's apps and routes, then the options' */
+    route route;         /* the default route the options describe */
+    int route_options;   /* were any of them given? */
     cli_input_args input;
     int ndjson;
     int show_response;
@@ -82,8 +87,8 @@ typedef struct settings {
 
 typedef struct run {
     pthread_mutex_t lock;
-    app *app;
-    const route *route;
+    const config *cfg;
+    app **apps;          /* cfg->apps[i] opened, or NULL when unused */
     int show_response;
     size_t delivered, failed, rejected, invalid, unavailable;
     double started;
@@ -216,7 +221,17 @@ static void deliver_one(run *r, cegate_event *ev)
     delivery_result res;
     delivery_result_init(&res);
     res.keep_body = r->show_response;
-    deliver_event(r->app, r->route, ev, &res);
+    const config_route *picked = config_pick(r->cfg, ev);
+    if (picked != NULL) {
+        deliver_event(r->apps[picked->app], &picked->route, ev, &res);
+    } else {
+        /* Nothing is dropped silently: an event no route takes is reported
+         * as rejected, and the run exits 65. */
+        res.status = DELIVERY_REJECTED;
+        cegate_error_set(&res.error, CEGATE_ERR_VALUE, NULL,
+                         "no route matches the event (%zu routes tried)",
+                         r->cfg->route_count);
+    }
     report(r, ev, 0, &res);
     delivery_result_free(&res);
     cegate_event_free(ev);
@@ -410,9 +425,27 @@ enum {
     OPT_RETRY_INITIAL, OPT_RETRY_MAX, OPT_NDJSON, OPT_SHOW_RESPONSE
 };
 
+/* -c FILE wherever it is on the line: the other options override the
+ * file, so it is read first. Returns its path or NULL. */
+static const char *config_path(int argc, char **argv)
+{
+    const char *path = NULL;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) &&
+            i + 1 < argc)
+            path = argv[++i];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            path = argv[i] + 9;
+        else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2] != '\0')
+            path = argv[i] + 2;
+    }
+    return path;
+}
+
 static int parse_options(int argc, char **argv, settings *s)
 {
     static const struct option long_options[] = {
+        {"config", required_argument, NULL, 'c'},
         {"app", required_argument, NULL, OPT_APP},
         {"script", required_argument, NULL, OPT_SCRIPT},
         {"document-root", required_argument, NULL, OPT_ROOT},
@@ -434,23 +467,30 @@ static int parse_options(int argc, char **argv, settings *s)
     };
     cegate_error err;
     cegate_error_clear(&err);
+    config_app *main_app = &s->cfg.apps[0];
     int c, workers;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "H:h", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:H:h", long_options, NULL)) != -1) {
         int bad = 0;
         char *eq;
+        if (c >= OPT_ROUTE_PATH && c <= OPT_RETRY_MAX && c != OPT_TIMEOUT)
+            s->route_options = 1;
         switch (c) {
-        case OPT_APP: s->app_address = optarg; break;
-        case OPT_SCRIPT: s->app.request.script_filename = optarg; break;
-        case OPT_ROOT: s->app.request.document_root = optarg; break;
+        case 'c': break; /* read before (config_path) */
+        case OPT_APP: bad = config_app_set(main_app, &main_app->address, optarg, &err) < 0; break;
+        case OPT_SCRIPT:
+            bad = config_app_set(main_app, &main_app->script_filename, optarg, &err) < 0;
+            break;
+        case OPT_ROOT:
+            bad = config_app_set(main_app, &main_app->document_root, optarg, &err) < 0;
+            break;
         case OPT_WORKERS:
             bad = parse_int("--workers", optarg, 1, 1024, &workers);
-            s->app.workers = (size_t)workers;
+            main_app->options.workers = (size_t)workers;
             break;
-        case OPT_NO_KEEP_ALIVE: s->app.keep_alive = 0; break;
+        case OPT_NO_KEEP_ALIVE: main_app->options.keep_alive = 0; break;
         case OPT_TIMEOUT:
-            bad = parse_int("--timeout", optarg, 1, 3600000, &s->app.timeout_ms);
-            s->route.timeout_ms = s->app.timeout_ms;
+            bad = parse_int("--timeout", optarg, 1, 3600000, &main_app->options.timeout_ms);
             break;
         case OPT_ROUTE_PATH:
             bad = route_set_path(&s->route, optarg, &err) < 0;
@@ -506,11 +546,6 @@ static int parse_options(int argc, char **argv, settings *s)
             return EX_USAGE;
         }
     }
-    if (s->app_address == NULL) {
-        cli_error(COMMAND, "--app ADDR is required (unix:/path.sock, "
-                           "HOST:PORT or cgi:/path/to/program)");
-        return EX_USAGE;
-    }
     if (argc - optind > 1) {
         cli_error(COMMAND, "one input at a time (got %d)", argc - optind);
         return EX_USAGE;
@@ -518,21 +553,107 @@ static int parse_options(int argc, char **argv, settings *s)
     return 0;
 }
 
+/* The routes: the file's, or the one the options describe; and every app
+ * a route uses must have an address. */
+static int settle_routes(settings *s, const char *config_file)
+{
+    cegate_error err;
+    cegate_error_clear(&err);
+    if (s->cfg.route_count > 0 && s->route_options) {
+        cli_error(COMMAND, "%s sets routes: --route-path, --method, --mode, "
+                           "--param and the retry options describe the one "
+                           "route used without them; set them in the file",
+                  config_file);
+        return EX_USAGE;
+    }
+    if (s->cfg.route_count == 0 && config_add_route(&s->cfg, &s->route, 0, &err) < 0) {
+        cli_report(COMMAND, NULL, &err);
+        return EX_OSERR;
+    }
+    for (size_t i = 0; i < s->cfg.route_count; i++)
+        if (s->cfg.apps[s->cfg.routes[i].app].address == NULL) {
+            cli_error(COMMAND, "--app ADDR is required (unix:/path.sock, "
+                               "HOST:PORT or cgi:/path/to/program), or \"app\" "
+                               "in the configuration file");
+            return EX_USAGE;
+        }
+    return 0;
+}
+
+/* Open every app a route uses. Returns 0 or a sysexits code. */
+static int open_apps(const config *cfg, app **apps)
+{
+    for (size_t i = 0; i < cfg->route_count; i++) {
+        size_t k = cfg->routes[i].app;
+        if (apps[k] != NULL)
+            continue;
+        cegate_error err;
+        cegate_error_clear(&err);
+        apps[k] = app_open(cfg->apps[k].address, &cfg->apps[k].options, &err);
+        if (apps[k] == NULL) {
+            if (k > 0) {
+                /* Name the app as the file does, not as "--app". */
+                char where[CEGATE_ERROR_PATH_LENGTH];
+                snprintf(where, sizeof where, "apps.%s.address", cfg->apps[k].name);
+                err.path[0] = '\0';
+                cegate_error_prefix_path(&err, where);
+            }
+            cli_report(COMMAND, NULL, &err);
+            return EX_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* Threads: as many as the apps' connections together, so that each app
+ * can be kept as busy as it has workers. */
+static size_t worker_threads(const config *cfg)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->app_count; i++) {
+        int used = 0;
+        for (size_t k = 0; k < cfg->route_count; k++)
+            used |= cfg->routes[k].app == i;
+        if (used)
+            n += cfg->apps[i].options.workers;
+    }
+    return n > 1024 ? 1024 : n;
+}
+
 int cli_replay(int argc, char **argv)
 {
     settings s;
     memset(&s, 0, sizeof s);
-    app_options_default(&s.app);
     cegate_error err;
     cegate_error_clear(&err);
-    if (route_init_default(&s.route, &err) < 0) {
+    if (config_init(&s.cfg, &err) < 0 || route_init_default(&s.route, &err) < 0) {
         cli_report(COMMAND, NULL, &err);
+        config_free(&s.cfg);
         return EX_OSERR;
     }
-    s.route.timeout_ms = s.app.timeout_ms;
-    int rc = parse_options(argc, argv, &s);
+    int rc = 0;
+    const char *config_file = config_path(argc, argv);
+    if (config_file != NULL && config_load_file(&s.cfg, config_file, &err) < 0) {
+        /* A file that is not JSON: FILE:LINE:COLUMN, as compilers say it. */
+        char where[4096];
+        char *repeated = strstr(err.text, " (line ");
+        if (err.line > 0 && repeated != NULL) {
+            *repeated = '\0';
+            snprintf(where, sizeof where, "%.4000s:%d:%d", config_file, err.line,
+                     err.column);
+        }
+        else
+            snprintf(where, sizeof where, "%.4000s", config_file);
+        cli_report(COMMAND, where, &err);
+        rc = err.code == CEGATE_ERR_IO ? EX_NOINPUT : EX_CONFIG;
+    }
+    if (rc == 0)
+        rc = parse_options(argc, argv, &s);
+    if (rc == 0)
+        rc = settle_routes(&s, config_file);
     if (rc != 0) {
         route_free(&s.route);
+        config_free(&s.cfg);
         return rc == 1 ? 0 : rc;
     }
     const char *input = optind < argc ? argv[optind] : NULL;
@@ -540,29 +661,30 @@ int cli_replay(int argc, char **argv)
     cegate_options options;
     cegate_options_init(&options);
     registry *reg = NULL;
-    app *a = NULL;
-    rc = cli_open_registry(COMMAND, &s.input, &options, &reg);
-    if (rc == 0 && (a = app_open(s.app_address, &s.app, &err)) == NULL) {
-        cli_report(COMMAND, NULL, &err);
-        rc = EX_USAGE;
+    app **apps = calloc(s.cfg.app_count, sizeof *apps);
+    if (apps == NULL) {
+        cli_error(COMMAND, "out of memory");
+        rc = EX_OSERR;
     }
-    if (rc != 0) {
-        registry_free(reg);
-        route_free(&s.route);
-        return rc;
-    }
+    if (rc == 0)
+        rc = cli_open_registry(COMMAND, &s.input, &options, &reg);
+    if (rc == 0)
+        rc = open_apps(&s.cfg, apps);
+    if (rc != 0)
+        goto done;
 
     run r;
     memset(&r, 0, sizeof r);
     pthread_mutex_init(&r.lock, NULL);
-    r.app = a;
-    r.route = &s.route;
+    r.cfg = &s.cfg;
+    r.apps = apps;
     r.show_response = s.show_response;
     r.started = now_s();
     r.progress = isatty(STDERR_FILENO);
     pool p;
-    if (pool_start(&p, &r, s.app.workers) < 0) {
-        cli_error(COMMAND, "cannot start %zu worker threads", s.app.workers);
+    size_t threads = worker_threads(&s.cfg);
+    if (pool_start(&p, &r, threads) < 0) {
+        cli_error(COMMAND, "cannot start %zu worker threads", threads);
         rc = EX_OSERR;
     } else {
         rc = read_and_replay(reg, &s, &p, input, options.limits.max_input_bytes);
@@ -585,9 +707,15 @@ int cli_replay(int argc, char **argv)
         else if (r.rejected > 0 || r.invalid > 0)
             rc = EX_DATAERR;
     }
-    app_close(a);
+    pthread_mutex_destroy(&r.lock);
+done:
+    if (apps != NULL)
+        for (size_t i = 0; i < s.cfg.app_count; i++)
+            if (apps[i] != NULL)
+                app_close(apps[i]);
+    free(apps);
     registry_free(reg);
     route_free(&s.route);
-    pthread_mutex_destroy(&r.lock);
+    config_free(&s.cfg);
     return rc;
 }

@@ -467,6 +467,72 @@ Test(e2e_echo, two_workers_deliver_two_hundred_events)
     e2e_stop_clean(app);
 }
 
+/* ---- routes from a configuration file ---------------------------------------------------- */
+
+Test(e2e_echo, config_routes_pick_app_path_and_mode)
+{
+    e2e_proc *main_app = start_echo(1);
+    const char *orders_sock = e2e_path("orders.sock");
+    e2e_proc *orders = start_echo_at(orders_sock, 1);
+    const char *cfg = e2e_write_text(
+        "cegate.json",
+        e2e_fmt("{\"app\": \"%s\",\n"
+                " \"apps\": {\"orders\": {\"address\": \"unix:%s\", \"workers\": 1}},\n"
+                " \"routes\": [\n"
+                "  {\"name\": \"uploads\", \"match\": {\"type\": \"com.amazonaws.s3.*\"},\n"
+                "   \"request\": {\"path\": \"/uploads/{subject}\",\n"
+                "               \"params\": {\"APP_ROUTE\": \"uploads\"}}},\n"
+                "  {\"match\": {\"type\": \"com.example.order.*\", \"source\": \"/shop\"},\n"
+                "   \"app\": \"orders\",\n"
+                "   \"request\": {\"method\": \"PUT\", \"path\": \"/orders/{id}\",\n"
+                "               \"mode\": \"structured\"}}]}\n",
+                echo_app(), orders_sock),
+        0644);
+    const char *input = e2e_write_text(
+        "events.ndjson",
+        "{\"specversion\":\"1.0\",\"id\":\"o-1\",\"source\":\"/shop\","
+        "\"type\":\"com.example.order.created\",\"data\":{\"n\":1}}\n"
+        "{\"specversion\":\"1.0\",\"id\":\"s-1\",\"source\":\"/bucket\","
+        "\"type\":\"com.amazonaws.s3.ObjectCreated:Put\",\"subject\":\"a/b c.jpg\"}\n"
+        "{\"specversion\":\"1.0\",\"id\":\"o-2\",\"source\":\"/elsewhere\","
+        "\"type\":\"com.example.order.created\"}\n",
+        0644);
+    e2e_run r;
+    E2E_REPLAY(&r, "-c", cfg, input);
+    cr_assert_eq(r.exit_code, 65, "an unrouted event makes the run 65; stderr: %s",
+                 r.stderr_text);
+    cr_assert_eq(r.delivered, 2);
+    cr_assert_eq(r.rejected, 1);
+
+    json_t *order = e2e_line_for(&r, "o-1");
+    assert_delivered(order, "o-1");
+    json_t *resp = e2e_response_json(order);
+    cr_assert_eq(json_integer_value(json_object_get(resp, "pid")), orders->pid,
+                 "the order went to the orders app");
+    cr_assert_str_eq(param(resp, "REQUEST_METHOD"), "PUT");
+    cr_assert_str_eq(param(resp, "REQUEST_URI"), "/orders/o-1");
+    cr_assert_str_eq(param(resp, "CONTENT_TYPE"),
+                     "application/cloudevents+json; charset=utf-8");
+    cr_assert_null(json_object_get(params_of(resp), "APP_ROUTE"));
+
+    json_t *upload = e2e_line_for(&r, "s-1");
+    assert_delivered(upload, "s-1");
+    resp = e2e_response_json(upload);
+    cr_assert_eq(json_integer_value(json_object_get(resp, "pid")), main_app->pid,
+                 "the upload went to the default app");
+    cr_assert_str_eq(param(resp, "REQUEST_METHOD"), "POST");
+    cr_assert_str_eq(param(resp, "REQUEST_URI"), "/uploads/a%2Fb%20c.jpg");
+    cr_assert_str_eq(param(resp, "APP_ROUTE"), "uploads");
+    cr_assert_str_eq(param(resp, "HTTP_CE_ID"), "s-1", "binary mode by default");
+
+    json_t *unrouted = e2e_line_for(&r, "o-2");
+    e2e_assert_outcome(unrouted, "rejected", 0, 0);
+    cr_assert(strstr(e2e_str(unrouted, "error"), "no route matches") != NULL, "%s",
+              e2e_str(unrouted, "error"));
+    e2e_stop_clean(orders);
+    e2e_stop_clean(main_app);
+}
+
 /* ---- outcomes ----------------------------------------------------------------------------- */
 
 Test(e2e_echo, status_500_is_retried_then_failed)

@@ -483,3 +483,58 @@ Test(adapters, lists_cloudevents)
     cr_assert(found, "no cloudevents line in:\n%s", p.out);
     run_output_free(&p);
 }
+
+/* ---- replay: the configuration file ---------------------------------------- */
+
+#define EX_CONFIG 78
+
+Test(config_file, a_bad_key_is_78_and_named, .fini = remove_temp)
+{
+    const char *path = write_temp("cegate.json",
+                                  "{\"routes\": [{\"request\": {\"mode\": \"batch\"}}]}");
+    run_output p = RUN_STDIN(MINIMAL_EVENT, "replay", "--app", "unix:/nonexistent.sock",
+                             "-c", path);
+    const char *line = one_error_line(&p, EX_CONFIG, "cegate: replay: ");
+    cr_assert_not_null(strstr(line, "cegate.json: routes[0].request.mode: binary or "
+                                    "structured"), "line: %s", line);
+    run_output_free(&p);
+}
+
+Test(config_file, a_file_that_is_not_json_gives_line_and_column, .fini = remove_temp)
+{
+    const char *path = write_temp("cegate.json", "{\n  \"routes\": [ x ]\n}\n");
+    run_output p = RUN_STDIN(MINIMAL_EVENT, "replay", "--config", path);
+    const char *line = one_error_line(&p, EX_CONFIG, "cegate: replay: ");
+    cr_assert_not_null(strstr(line, "cegate.json:2:15: invalid JSON: unexpected "
+                                    "character\n"), "line: %s", line);
+    run_output_free(&p);
+}
+
+Test(config_file, a_missing_file_is_66)
+{
+    run_output p = RUN_STDIN(MINIMAL_EVENT, "replay", "-c", "/nonexistent/cegate.json");
+    const char *line = one_error_line(&p, EX_NOINPUT, "cegate: replay: ");
+    cr_assert_not_null(strstr(line, "/nonexistent/cegate.json: cannot open"), "%s", line);
+    run_output_free(&p);
+}
+
+Test(config_file, route_options_cannot_change_the_files_routes, .fini = remove_temp)
+{
+    const char *path = write_temp("cegate.json", "{\"routes\": [{}]}");
+    run_output p = RUN_STDIN(MINIMAL_EVENT, "replay", "--app", "unix:/nonexistent.sock",
+                             "-c", path, "--route-path", "/x");
+    const char *line = one_error_line(&p, EX_USAGE, "cegate: replay: ");
+    cr_assert_not_null(strstr(line, "sets routes"), "line: %s", line);
+    run_output_free(&p);
+}
+
+Test(config_file, the_default_app_needs_an_address, .fini = remove_temp)
+{
+    const char *path = write_temp("cegate.json",
+                                  "{\"apps\": {\"b\": \"unix:/nonexistent.sock\"},"
+                                  " \"routes\": [{\"app\": \"b\"}, {}]}");
+    run_output p = RUN_STDIN(MINIMAL_EVENT, "replay", "-c", path);
+    const char *line = one_error_line(&p, EX_USAGE, "cegate: replay: ");
+    cr_assert_not_null(strstr(line, "--app ADDR is required"), "line: %s", line);
+    run_output_free(&p);
+}
