@@ -3,10 +3,12 @@
  * gets, naming its key. */
 #include <criterion/criterion.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cegate/cegate.h"
 #include "config_file.h"
+#include "../common/run.h"
 
 #define N(arr) (sizeof(arr) / sizeof *(arr))
 
@@ -215,4 +217,30 @@ Test(config, a_missing_file_is_an_io_error)
     cr_assert_eq(config_load_file(&c, "/nonexistent/cegate.json", &err), -1);
     cr_assert_eq(err.code, CEGATE_ERR_IO);
     config_free(&c);
+}
+
+Test(config, the_readme_example_loads)
+{
+    /* The README's example must stay a file cegate accepts. */
+    char *path = run_asprintf("%s/README.md", run_need_env("CEGATE_SRCDIR"));
+    char *readme = run_slurp(path, NULL);
+    cr_assert_not_null(readme, "cannot read %s", path);
+    const char *section = strstr(readme, "#### The configuration file");
+    cr_assert_not_null(section, "the README has no configuration section");
+    const char *start = strstr(section, "```json\n");
+    cr_assert_not_null(start);
+    start += 8;
+    const char *end = strstr(start, "```");
+    cr_assert_not_null(end);
+    config c;
+    cegate_error err;
+    cegate_error_clear(&err);
+    cr_assert_eq(config_init(&c, &err), 0);
+    cr_assert_eq(config_load_text(&c, start, (size_t)(end - start), &err), 0,
+                 "%s: %s", err.path, err.text);
+    cr_assert_eq(c.route_count, 2);
+    cr_assert_eq(c.app_count, 2);
+    config_free(&c);
+    free(readme);
+    free(path);
 }
