@@ -94,6 +94,17 @@ void app_close(app *a)
 
 const char *app_address(const app *a) { return a->address; }
 
+void app_close_idle(app *a)
+{
+    if (a != NULL && a->pool != NULL)
+        fcgi_pool_close_idle(a->pool);
+}
+
+int app_idle_timeout_ms(const app *a)
+{
+    return a->pool != NULL && a->options.keep_alive ? a->options.idle_timeout_ms : 0;
+}
+
 const char *delivery_status_name(delivery_status s)
 {
     switch (s) {

@@ -31,6 +31,13 @@ typedef struct app app;
 app *app_open(const char *address, const app_options *o, cegate_error *err);
 void app_close(app *a);
 const char *app_address(const app *a);
+/* Close the kept connections idle for idle_timeout_ms: for a caller's
+ * timer, while no request comes to do it (an idle connection pins an app
+ * worker). Thread-safe. */
+void app_close_idle(app *a);
+/* How often that is worth doing: idle_timeout_ms for a FastCGI app that
+ * keeps connections, else 0 (nothing to close). */
+int app_idle_timeout_ms(const app *a);
 
 typedef enum delivery_status {
     DELIVERY_DELIVERED = 0,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,8 @@ static void usage(FILE *to)
             "  --workers N            the app's worker processes: connections kept\n"
             "                         open and events in flight at once (default 1)\n"
             "  --no-keep-alive        a new connection per request\n"
+            "  --idle-timeout MS      close a kept connection idle this long\n"
+            "                         (default 2000), so it pins no app worker\n"
             "  --timeout MS           per attempt (default 30000)\n"
             "\n"
             "The request (the default route, used when the configuration has no\n"
@@ -90,6 +93,7 @@ typedef struct run {
     const config *cfg;
     app **apps;          /* cfg->apps[i] opened, or NULL when unused */
     int show_response;
+    int flush_each;      /* the input is a stream: each line as it comes */
     size_t delivered, failed, rejected, invalid, unavailable;
     double started;
     double last_progress;
@@ -174,6 +178,8 @@ static void report(run *r, const cegate_event *ev, size_t line,
 
     pthread_mutex_lock(&r->lock);
     fwrite(b.data, 1, b.length, stdout);
+    if (r->flush_each)
+        fflush(stdout);
     switch (res->status) {
     case DELIVERY_DELIVERED: r->delivered++; break;
     case DELIVERY_FAILED:
@@ -308,6 +314,80 @@ static void pool_stop(pool *p)
     pthread_cond_destroy(&p->q.not_full);
 }
 
+/* ---- idle connections ----------------------------------------------------------- */
+
+/* While the input is slow (a pipe that events trickle into), kept
+ * connections would sit idle and pin the app's workers: a timer thread
+ * closes them once they have been idle for the app's idle_timeout_ms. */
+typedef struct janitor {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int stop, started;
+    app **apps;
+    size_t app_count;
+    int period_ms;
+} janitor;
+
+static void *janitor_main(void *arg)
+{
+    janitor *j = arg;
+    pthread_mutex_lock(&j->lock);
+    while (!j->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += j->period_ms / 1000;
+        until.tv_nsec += (long)(j->period_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&j->wake, &j->lock, &until);
+        if (j->stop)
+            break;
+        for (size_t i = 0; i < j->app_count; i++)
+            app_close_idle(j->apps[i]);
+    }
+    pthread_mutex_unlock(&j->lock);
+    return NULL;
+}
+
+static void janitor_start(janitor *j, app **apps, size_t app_count)
+{
+    memset(j, 0, sizeof *j);
+    j->apps = apps;
+    j->app_count = app_count;
+    /* Check at half the shortest idle time: a connection is closed at most
+     * 1.5 times its idle_timeout_ms after its last request. */
+    for (size_t i = 0; i < app_count; i++) {
+        int t = apps[i] != NULL ? app_idle_timeout_ms(apps[i]) : 0;
+        if (t > 0 && (j->period_ms == 0 || t / 2 < j->period_ms))
+            j->period_ms = t / 2 > 0 ? t / 2 : 1;
+    }
+    if (j->period_ms == 0)
+        return; /* nothing kept open */
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_cond_init(&j->wake, NULL);
+    j->started = pthread_create(&j->thread, NULL, janitor_main, j) == 0;
+    if (!j->started) {
+        pthread_mutex_destroy(&j->lock);
+        pthread_cond_destroy(&j->wake);
+    }
+}
+
+static void janitor_stop(janitor *j)
+{
+    if (!j->started)
+        return;
+    pthread_mutex_lock(&j->lock);
+    j->stop = 1;
+    pthread_cond_signal(&j->wake);
+    pthread_mutex_unlock(&j->lock);
+    pthread_join(j->thread, NULL);
+    pthread_mutex_destroy(&j->lock);
+    pthread_cond_destroy(&j->wake);
+}
+
 /* ---- input -------------------------------------------------------------------- */
 
 /* Normalize one payload and submit its events; a bad payload is reported
@@ -355,6 +435,11 @@ static int read_and_replay(registry *reg, const settings *s, pool *p,
     if (opened != 0)
         return opened;
     int from_stdin = f == stdin;
+    /* Events trickling in from a pipe: their outcomes are shown as they
+     * come rather than when a buffer fills (a file is read at full speed,
+     * where a write per line would cost). */
+    struct stat st;
+    p->run->flush_each = fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode);
     char *line = NULL;
     size_t cap = 0;
     ssize_t n = getline(&line, &cap, f);
@@ -422,7 +507,8 @@ static int parse_int(const char *option, const char *text, int min, int max,
 enum {
     OPT_APP = 256, OPT_SCRIPT, OPT_ROOT, OPT_WORKERS, OPT_NO_KEEP_ALIVE,
     OPT_TIMEOUT, OPT_ROUTE_PATH, OPT_METHOD, OPT_MODE, OPT_PARAM, OPT_ATTEMPTS,
-    OPT_RETRY_INITIAL, OPT_RETRY_MAX, OPT_NDJSON, OPT_SHOW_RESPONSE
+    OPT_RETRY_INITIAL, OPT_RETRY_MAX, OPT_NDJSON, OPT_SHOW_RESPONSE,
+    OPT_IDLE_TIMEOUT
 };
 
 /* -c FILE wherever it is on the line: the other options override the
@@ -451,6 +537,7 @@ static int parse_options(int argc, char **argv, settings *s)
         {"document-root", required_argument, NULL, OPT_ROOT},
         {"workers", required_argument, NULL, OPT_WORKERS},
         {"no-keep-alive", no_argument, NULL, OPT_NO_KEEP_ALIVE},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"route-path", required_argument, NULL, OPT_ROUTE_PATH},
         {"method", required_argument, NULL, OPT_METHOD},
@@ -489,6 +576,10 @@ static int parse_options(int argc, char **argv, settings *s)
             main_app->options.workers = (size_t)workers;
             break;
         case OPT_NO_KEEP_ALIVE: main_app->options.keep_alive = 0; break;
+        case OPT_IDLE_TIMEOUT:
+            bad = parse_int("--idle-timeout", optarg, 1, 3600000,
+                            &main_app->options.idle_timeout_ms);
+            break;
         case OPT_TIMEOUT:
             bad = parse_int("--timeout", optarg, 1, 3600000, &main_app->options.timeout_ms);
             break;
@@ -682,6 +773,8 @@ int cli_replay(int argc, char **argv)
     r.started = now_s();
     r.progress = isatty(STDERR_FILENO);
     pool p;
+    janitor idle;
+    janitor_start(&idle, apps, s.cfg.app_count);
     size_t threads = worker_threads(&s.cfg);
     if (pool_start(&p, &r, threads) < 0) {
         cli_error(COMMAND, "cannot start %zu worker threads", threads);
@@ -690,6 +783,7 @@ int cli_replay(int argc, char **argv)
         rc = read_and_replay(reg, &s, &p, input, options.limits.max_input_bytes);
         pool_stop(&p);
     }
+    janitor_stop(&idle);
     fflush(stdout);
     if (r.progress)
         fputc('\n', stderr);

@@ -8,12 +8,14 @@
 #include <criterion/criterion.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -687,6 +689,63 @@ Test(e2e_echo, a_connection_per_request)
     E2E_REPLAY(&r, "--app", echo_app(), "--no-keep-alive", e2e_write_events("c.ndjson", 30, "c-", "n="));
     assert_all_delivered(&r, 30);
     e2e_stop_clean(app);
+}
+
+/* Open the write end of a FIFO once its reader has opened it. */
+static int open_fifo_writer(const char *path, e2e_run *reader)
+{
+    double until = run_now() + E2E_START_SECONDS;
+    for (;;) {
+        int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd >= 0)
+            return fd;
+        cr_assert_eq(errno, ENXIO, "open %s: %s", path, strerror(errno));
+        cr_assert(e2e_replay_running(reader), "cegate replay ended before reading");
+        cr_assert_lt(run_now(), until, "cegate replay never opened %s", path);
+        poll(NULL, 0, 10);
+    }
+}
+
+Test(e2e_echo, an_idle_kept_connection_is_closed_so_the_app_serves_others)
+{
+    /* One libfcgi process serves one connection at a time: while a replay
+     * keeps its connection open, nobody else gets an answer. A replay
+     * whose input trickles in must let it go once idle. */
+    start_echo(1);
+    const char *fifo = e2e_path("events.fifo");
+    cr_assert_eq(mkfifo(fifo, 0600), 0, "mkfifo: %s", strerror(errno));
+    e2e_run slow;
+    e2e_replay_start(&slow, (const char *const[]){"--app", echo_app(), "--idle-timeout",
+                                                  "200", "--ndjson", fifo, NULL});
+    int fd = open_fifo_writer(fifo, &slow);
+    const char line[] = "{\"specversion\":\"1.0\",\"id\":\"slow-1\",\"source\":\"/s\","
+                        "\"type\":\"t\"}\n";
+    cr_assert_eq(write(fd, line, sizeof line - 1), (ssize_t)(sizeof line - 1));
+    /* Its outcome is printed as it happens, input still open. */
+    double until = run_now() + E2E_RUN_SECONDS;
+    for (;;) {
+        char *out = run_slurp(slow.out, NULL);
+        int done = out != NULL && strstr(out, "\"delivered\"") != NULL;
+        free(out);
+        if (done)
+            break;
+        cr_assert_lt(run_now(), until, "the first event's line never appeared");
+        poll(NULL, 0, 20);
+    }
+    /* Another client, with a timeout far above the idle time. */
+    e2e_run other;
+    E2E_REPLAY(&other, "--app", echo_app(), "--timeout", "10000", "--attempts", "1",
+               e2e_write_events("one.ndjson", 1, "other-", "n="));
+    cr_assert_eq(other.exit_code, 0, "the app stayed pinned: %s", other.stderr_text);
+    assert_delivered(e2e_line(&other, 0), "other-0");
+    /* The slow replay reconnects for its next event. */
+    const char line2[] = "{\"specversion\":\"1.0\",\"id\":\"slow-2\",\"source\":\"/s\","
+                         "\"type\":\"t\"}\n";
+    cr_assert_eq(write(fd, line2, sizeof line2 - 1), (ssize_t)(sizeof line2 - 1));
+    close(fd);
+    e2e_replay_finish(&slow);
+    cr_assert_eq(slow.exit_code, 0, "stderr: %s", slow.stderr_text);
+    cr_assert_eq(slow.delivered, 2);
 }
 
 Test(e2e_echo, loopback_tcp)
