@@ -148,6 +148,13 @@ static int want_object(const json_t *v, const char *path, cegate_error *err)
     return cegate_error_set(err, CEGATE_ERR_TYPE, path, "must be an object"), -1;
 }
 
+/* An object whose keys are all in `keys`. */
+static int object_of(const json_t *v, const char *path, const char *const *keys,
+                     cegate_error *err)
+{
+    return want_object(v, path, err) < 0 || only_keys(v, path, keys, err) < 0 ? -1 : 0;
+}
+
 static int get_string(const json_t *v, const char *path, const char **out,
                       cegate_error *err)
 {
@@ -186,7 +193,7 @@ static int read_app(config_app *a, const json_t *v, const char *path,
     static const char *const keys[] = {
         "address", "script", "document_root", "workers", "keep_alive",
         "idle_timeout_ms", "connect_timeout_ms", "timeout_ms", NULL};
-    if (want_object(v, path, err) < 0 || only_keys(v, path, keys, err) < 0)
+    if (object_of(v, path, keys, err) < 0)
         return -1;
     char at[CEGATE_ERROR_PATH_LENGTH];
     const char *key;
@@ -265,7 +272,7 @@ static int read_request(route *r, const json_t *v, const char *path,
                         cegate_error *err)
 {
     static const char *const keys[] = {"method", "path", "mode", "params", NULL};
-    if (want_object(v, path, err) < 0 || only_keys(v, path, keys, err) < 0)
+    if (object_of(v, path, keys, err) < 0)
         return -1;
     char at[CEGATE_ERROR_PATH_LENGTH];
     const char *key, *s;
@@ -316,7 +323,7 @@ static int read_retry(route *r, const json_t *v, const char *path,
                       cegate_error *err)
 {
     static const char *const keys[] = {"attempts", "initial_ms", "max_ms", NULL};
-    if (want_object(v, path, err) < 0 || only_keys(v, path, keys, err) < 0)
+    if (object_of(v, path, keys, err) < 0)
         return -1;
     char at[CEGATE_ERROR_PATH_LENGTH];
     const char *key;
@@ -349,7 +356,7 @@ static int read_route(config *c, const json_t *v, size_t index, cegate_error *er
     snprintf(path, sizeof path, "routes[%zu]", index);
     static const char *const keys[] = {"name", "match", "request", "app",
                                        "retry", NULL};
-    if (want_object(v, path, err) < 0 || only_keys(v, path, keys, err) < 0)
+    if (object_of(v, path, keys, err) < 0)
         return -1;
     route r;
     if (route_init_default(&r, err) < 0)
