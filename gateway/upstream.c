@@ -11,20 +11,30 @@
 
 /* ---- request ------------------------------------------------------------------ */
 
+#define BLOCK_BYTES 4096
+
+struct upstream_block {
+    upstream_block *next;
+    size_t used, size;
+    char bytes[];
+};
+
 void upstream_request_init(upstream_request *req)
 {
     req->params = NULL;
     req->param_count = 0;
     req->param_capacity = 0;
+    req->blocks = NULL;
     req->body = NULL;
     req->body_length = 0;
 }
 
 void upstream_request_free(upstream_request *req)
 {
-    for (size_t i = 0; i < req->param_count; i++) {
-        cegate_free(req->params[i].name);
-        cegate_free(req->params[i].value);
+    while (req->blocks != NULL) {
+        upstream_block *next = req->blocks->next;
+        cegate_free(req->blocks);
+        req->blocks = next;
     }
     cegate_free(req->params);
     upstream_request_init(req);
@@ -45,14 +55,34 @@ static int valid_param_name(const char *name)
     return 1;
 }
 
-static char *copy_bytes(const char *s, size_t n)
+/* A copy of n bytes plus a NUL in the request's blocks, or NULL. */
+static char *copy_bytes(upstream_request *req, const char *s, size_t n)
 {
-    char *c = cegate_malloc(n + 1);
-    if (c == NULL)
+    upstream_block *b = req->blocks;
+    if (n >= SIZE_MAX - sizeof *b - BLOCK_BYTES)
         return NULL;
+    if (b == NULL || b->size - b->used < n + 1) {
+        size_t size = n + 1 > BLOCK_BYTES ? n + 1 : BLOCK_BYTES;
+        b = cegate_malloc(sizeof *b + size);
+        if (b == NULL)
+            return NULL;
+        b->used = 0;
+        b->size = size;
+        /* A block taken whole by one large value goes behind the current
+         * one, which keeps its room for the small params to come. */
+        if (req->blocks != NULL && size > BLOCK_BYTES) {
+            b->next = req->blocks->next;
+            req->blocks->next = b;
+        } else {
+            b->next = req->blocks;
+            req->blocks = b;
+        }
+    }
+    char *c = b->bytes + b->used;
     if (n)
         memcpy(c, s, n);
     c[n] = '\0';
+    b->used += n + 1;
     return c;
 }
 
@@ -69,7 +99,8 @@ int upstream_request_add(upstream_request *req, const char *name,
                                 "no value given"), -1;
     for (size_t i = 0; i < value_length; i++) {
         char c = value[i];
-        if (c == '\0' || c == '\r' || c == '\n')
+        /* One comparison for the common case: every byte above '\r'. */
+        if ((unsigned char)c <= '\r' && (c == '\0' || c == '\r' || c == '\n'))
             return cegate_error_set(err, CEGATE_ERR_VALUE, name,
                                     "a parameter value may not hold %s "
                                     "(byte %zu)",
@@ -93,11 +124,9 @@ int upstream_request_add(upstream_request *req, const char *name,
         req->param_capacity = cap;
     }
     size_t name_length = strlen(name);
-    char *n = copy_bytes(name, name_length);
-    char *v = copy_bytes(value ? value : "", value_length);
+    char *n = copy_bytes(req, name, name_length);
+    char *v = n != NULL ? copy_bytes(req, value ? value : "", value_length) : NULL;
     if (n == NULL || v == NULL) {
-        cegate_free(n);
-        cegate_free(v);
         return cegate_error_set(err, CEGATE_ERR_NOMEM, name, "out of memory"),
                -1;
     }

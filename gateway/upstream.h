@@ -16,16 +16,21 @@
 /* ---- request ------------------------------------------------------------------ */
 
 typedef struct upstream_param {
-    char *name;   /* owned, NUL-terminated, never empty */
-    char *value;  /* owned, NUL-terminated (may contain no NUL inside) */
+    char *name;   /* the request's, NUL-terminated, never empty */
+    char *value;  /* the request's, NUL-terminated (no NUL inside) */
     size_t name_length;
     size_t value_length;
 } upstream_param;
+
+/* The params' bytes live in a few large blocks, not two allocations a
+ * param: a request is built and freed for every event. */
+typedef struct upstream_block upstream_block;
 
 typedef struct upstream_request {
     upstream_param *params;
     size_t param_count;
     size_t param_capacity;
+    upstream_block *blocks;  /* private: the params' names and values */
     const char *body;    /* borrowed */
     size_t body_length;
 } upstream_request;
