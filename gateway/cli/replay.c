@@ -213,6 +213,7 @@ typedef struct queue {
     cegate_event *items[QUEUE_SIZE];
     size_t head, count;
     int closed;
+    int reader_waiting; /* the reader sleeps until the queue is half empty */
 } queue;
 
 typedef struct pool {
@@ -256,9 +257,13 @@ static void *worker(void *arg)
         }
         cegate_event *ev = p->q.items[p->q.head];
         p->q.head = (p->q.head + 1) % QUEUE_SIZE;
-        /* Wake the reader only when it may be waiting: the queue was full. */
-        if (p->q.count-- == QUEUE_SIZE)
+        /* Wake a reader that waits for room only once half the queue is
+         * free: waking it for every slot would cost two context switches
+         * an event while the app is the bottleneck. */
+        if (--p->q.count <= QUEUE_SIZE / 2 && p->q.reader_waiting) {
+            p->q.reader_waiting = 0;
             pthread_cond_signal(&p->q.not_full);
+        }
         pthread_mutex_unlock(&p->q.lock);
         deliver_one(p->run, ev);
     }
@@ -270,8 +275,10 @@ static void *worker(void *arg)
 static void submit(pool *p, cegate_event *ev)
 {
     pthread_mutex_lock(&p->q.lock);
-    while (p->q.count == QUEUE_SIZE)
+    while (p->q.count == QUEUE_SIZE) {
+        p->q.reader_waiting = 1;
         pthread_cond_wait(&p->q.not_full, &p->q.lock);
+    }
     p->q.items[(p->q.head + p->q.count) % QUEUE_SIZE] = ev;
     /* Wake a worker only when they may all be waiting: it was empty, or
      * when more work piles up than one worker is taking. */
