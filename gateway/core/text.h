@@ -54,6 +54,9 @@ int ce_base64_decode(const char *s, size_t n, cegate_buffer *out,
 int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
                           cegate_error *err);
 
+/* Append an integer in decimal. */
+int ce_append_integer(cegate_buffer *out, long long v, cegate_error *err);
+
 /* Append a JSON value, compact, keys in order, reals in the fewest digits
  * that read back as the same double (json_write.c). */
 int ce_append_json_value(cegate_buffer *out, const json_t *v, cegate_error *err);

@@ -13,6 +13,7 @@
 
 #include "cegate/cegate.h"
 #include "helpers.h"
+#include "core/text.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -1125,4 +1126,83 @@ Test(round_trip, decode_encode_decode)
     cegate_free(s);
     cegate_event_free(first);
     cegate_event_free(second);
+}
+
+/* ---- numbers in data ----------------------------------------------------------- */
+
+/* What a real must be written as: the fewest of 15 to 17 significant digits
+ * that read back as the same double, always with a point or exponent. */
+static void reference_real(double v, char *text, size_t size)
+{
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(text, size, "%.*g", digits, v);
+        if (strtod(text, NULL) == v)
+            break;
+    }
+    if (strpbrk(text, ".eE") == NULL)
+        strcat(text, ".0");
+}
+
+static void assert_written_as(json_t *v, const char *want)
+{
+    cegate_buffer b;
+    cegate_buffer_init(&b, 1024);
+    cegate_error err;
+    cegate_error_clear(&err);
+    cr_assert_eq(ce_append_json_value(&b, v, &err), 0, "%s", err.text);
+    cr_assert_eq(b.length, strlen(want), "wrote '%.*s', want '%s'", (int)b.length,
+                 b.data, want);
+    cr_assert_eq(memcmp(b.data, want, b.length), 0, "wrote '%.*s', want '%s'",
+                 (int)b.length, b.data, want);
+    cegate_buffer_free(&b);
+    json_decref(v);
+}
+
+Test(numbers, reals_are_written_in_their_fewest_digits)
+{
+    static const double fixed[] = {
+        0.0, -0.0, 1.0, -2.0, 37.01, 123.45, -0.5, 0.1, 0.0001, 0.00012345,
+        0.00009999, 1e14, 999999999999999.0, 1e15, 1e16, 123456.789012,
+        1234567.1234567, 0.1 + 0.2, 1.0 / 3.0, 5e-324, 1.7976931348623157e308,
+        9007199254740993.0, 4.35, 1.005, 2.675, 100.0 / 7.0,
+    };
+    char want[40];
+    for (size_t i = 0; i < N(fixed); i++) {
+        reference_real(fixed[i], want, sizeof want);
+        assert_written_as(json_real(fixed[i]), want);
+    }
+    /* Amounts, measurements and random bit patterns. */
+    uint64_t state = 0x9E3779B97F4A7C15ULL;
+    for (int i = 0; i < 200000; i++) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        double v;
+        switch (i % 4) {
+        case 0: v = (double)(long long)(state % 100000000) / 100.0; break;
+        case 1: v = (double)(long long)(state % 1000000000) / 1e6 - 500.0; break;
+        case 2: v = (double)(state % 1000000007) * 1e-4; break;
+        default: {
+            memcpy(&v, &state, sizeof v);
+            if (v != v || v - v != 0)
+                continue; /* NaN and infinities are not JSON */
+        }
+        }
+        reference_real(v, want, sizeof want);
+        assert_written_as(json_real(v), want);
+    }
+}
+
+Test(numbers, integers_are_written_in_decimal)
+{
+    static const struct {
+        json_int_t v;
+        const char *text;
+    } cases[] = {
+        {0, "0"}, {7, "7"}, {-7, "-7"}, {1000000, "1000000"},
+        {9223372036854775807LL, "9223372036854775807"},
+        {-9223372036854775807LL - 1, "-9223372036854775808"},
+    };
+    for (size_t i = 0; i < N(cases); i++)
+        assert_written_as(json_integer(cases[i].v), cases[i].text);
 }
