@@ -355,7 +355,7 @@ static int read_route(config *c, const json_t *v, size_t index, cegate_error *er
     char path[CEGATE_ERROR_PATH_LENGTH], at[CEGATE_ERROR_PATH_LENGTH];
     snprintf(path, sizeof path, "routes[%zu]", index);
     static const char *const keys[] = {"name", "match", "request", "app",
-                                       "retry", NULL};
+                                       "retry", "outcomes", NULL};
     if (object_of(v, path, keys, err) < 0)
         return -1;
     route r;
@@ -408,6 +408,23 @@ static int read_route(config *c, const json_t *v, size_t index, cegate_error *er
     if (rc == 0 && (m = json_object_get(v, "retry")) != NULL) {
         join(at, path, "retry");
         rc = read_retry(&r, m, at, err);
+    }
+    if (rc == 0 && (m = json_object_get(v, "outcomes")) != NULL) {
+        join(at, path, "outcomes");
+        rc = want_object(m, at, err);
+        const char *status;
+        json_t *outcome;
+        json_object_foreach(m, status, outcome) {
+            char status_at[CEGATE_ERROR_PATH_LENGTH];
+            join(status_at, at, status);
+            if (rc == 0)
+                rc = get_string(outcome, status_at, &s, err);
+            if (rc == 0 && route_set_outcome(&r, status, s, err) < 0) {
+                err->path[0] = '\0';
+                cegate_error_prefix_path(err, status_at);
+                rc = -1;
+            }
+        }
     }
     if (rc == 0 && (m = json_object_get(v, "app")) != NULL) {
         join(at, path, "app");

@@ -11,7 +11,8 @@
  *         "request": { "method": "POST", "path": "/uploads/{subject}",
  *                      "mode": "binary", "params": { "APP_ENV": "prod" } },
  *         "app": "NAME",
- *         "retry": { "attempts": 5, "initial_ms": 200, "max_ms": 10000 } }
+ *         "retry": { "attempts": 5, "initial_ms": 200, "max_ms": 10000 },
+ *         "outcomes": { "409": "delivered", "4xx": "retry" } }
  *     ]
  *   }
  *

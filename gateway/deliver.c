@@ -160,7 +160,7 @@ static int retry_after_ms(const upstream_response *resp)
 }
 
 static attempt_outcome classify(int rc, const cegate_error *err,
-                                const upstream_response *resp)
+                                const upstream_response *resp, const route *r)
 {
     if (rc < 0) {
         switch (err->code) {
@@ -175,6 +175,12 @@ static attempt_outcome classify(int rc, const cegate_error *err,
         }
     }
     int s = resp->status;
+    switch (route_status_outcome(r, s)) {
+    case ROUTE_OUTCOME_DELIVERED: return ATTEMPT_OK;
+    case ROUTE_OUTCOME_RETRY: return ATTEMPT_TRANSIENT;
+    case ROUTE_OUTCOME_REJECT: return ATTEMPT_PERMANENT;
+    case ROUTE_OUTCOME_DEFAULT: break;
+    }
     if (s >= 200 && s < 300)
         return ATTEMPT_OK;
     if (s >= 500 || s == 408 || s == 429)
@@ -223,7 +229,7 @@ void deliver_event(app *a, const route *r, const cegate_event *ev,
         upstream_response_init(&resp, MAX_RESPONSE_BYTES, MAX_LOG_BYTES);
         cegate_error_clear(&res->error);
         int rc = send_once(a, &req, &resp, &res->error);
-        attempt_outcome o = classify(rc, &res->error, &resp);
+        attempt_outcome o = classify(rc, &res->error, &resp, r);
         res->attempts = attempt;
         res->http_status = rc == 0 ? resp.status : 0;
         cegate_buffer_reset(&res->log);

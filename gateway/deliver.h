@@ -4,7 +4,8 @@
  *   2xx                                  delivered
  *   5xx, 408, 429 (Retry-After honoured), timeouts, refused or reset
  *   connections, FastCGI OVERLOADED       transient: retried, then failed
- *   other statuses (4xx, 3xx, 1xx)        permanent: failed at once */
+ *   other statuses (4xx, 3xx, 1xx)        permanent: failed at once
+ * A route may say otherwise for a status or a class (route_set_outcome). */
 #ifndef CEGATE_GATEWAY_DELIVER_H
 #define CEGATE_GATEWAY_DELIVER_H
 

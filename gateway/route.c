@@ -3,6 +3,7 @@
 
 #include <fnmatch.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/text.h"
@@ -267,6 +268,45 @@ int route_set_method(route *r, const char *method, cegate_error *err)
     cegate_free(r->method);
     r->method = copy;
     return 0;
+}
+
+int route_set_outcome(route *r, const char *status, const char *outcome,
+                      cegate_error *err)
+{
+    route_outcome o;
+    if (strcmp(outcome, "delivered") == 0)
+        o = ROUTE_OUTCOME_DELIVERED;
+    else if (strcmp(outcome, "retry") == 0)
+        o = ROUTE_OUTCOME_RETRY;
+    else if (strcmp(outcome, "reject") == 0)
+        o = ROUTE_OUTCOME_REJECT;
+    else
+        return cegate_error_set(err, CEGATE_ERR_VALUE, status,
+                                "delivered, retry or reject"), -1;
+    int digit = status[0] - '0';
+    if (strlen(status) != 3 || digit < 1 || digit > 5)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, status,
+                                "an HTTP status from 100 to 599, or a class "
+                                "such as 4xx"), -1;
+    if (strcmp(status + 1, "xx") == 0) {
+        r->class_outcome[digit - 1] = (unsigned char)o;
+        return 0;
+    }
+    if (status[1] < '0' || status[1] > '9' || status[2] < '0' || status[2] > '9')
+        return cegate_error_set(err, CEGATE_ERR_VALUE, status,
+                                "an HTTP status from 100 to 599, or a class "
+                                "such as 4xx"), -1;
+    r->status_outcome[atoi(status) - 100] = (unsigned char)o;
+    return 0;
+}
+
+route_outcome route_status_outcome(const route *r, int status)
+{
+    if (status < 100 || status > 599)
+        return ROUTE_OUTCOME_DEFAULT;
+    if (r->status_outcome[status - 100] != ROUTE_OUTCOME_DEFAULT)
+        return (route_outcome)r->status_outcome[status - 100];
+    return (route_outcome)r->class_outcome[status / 100 - 1];
 }
 
 int route_expand_path(const route *r, const cegate_event *ev,

@@ -27,6 +27,16 @@ typedef struct route_retry {
     int max_ms;         /* cap on one backoff */
 } route_retry;
 
+/* What an app's HTTP status means for an event, when a route says so
+ * instead of the default rules (2xx delivered; 5xx, 408, 429 retried;
+ * other statuses rejected). */
+typedef enum route_outcome {
+    ROUTE_OUTCOME_DEFAULT = 0,
+    ROUTE_OUTCOME_DELIVERED,
+    ROUTE_OUTCOME_RETRY,
+    ROUTE_OUTCOME_REJECT
+} route_outcome;
+
 typedef struct route {
     char *name;                 /* for logs: "routes[2]" or its "name" */
     route_match *matches;
@@ -37,6 +47,8 @@ typedef struct route {
     route_param *params;        /* extra CGI params */
     size_t param_count;
     route_retry retry;
+    unsigned char status_outcome[500];  /* route_outcome of statuses 100-599 */
+    unsigned char class_outcome[5];     /* of 1xx..5xx, below exact ones */
 } route;
 
 /* Fill `r` with the defaults: POST /, binary mode, 5 attempts from 200 ms
@@ -56,6 +68,15 @@ int route_add_param(route *r, const char *name, const char *value,
                     cegate_error *err);
 int route_set_path(route *r, const char *template_, cegate_error *err);
 int route_set_method(route *r, const char *method, cegate_error *err);
+
+/* Set what a status ("404") or a class of statuses ("4xx") means on this
+ * route: "delivered", "retry" or "reject". An exact status outranks its
+ * class. Errors name the status. */
+int route_set_outcome(route *r, const char *status, const char *outcome,
+                      cegate_error *err);
+
+/* The route's word on a status: ROUTE_OUTCOME_DEFAULT when it has none. */
+route_outcome route_status_outcome(const route *r, int status);
 
 /* Expand the path template for an event: "{name}" is the attribute's
  * string form, percent-encoded so that it can add no '/', '?', '#', '&',

@@ -63,6 +63,8 @@ static void usage(FILE *to)
             "  --attempts N           tries per event (default 5)\n"
             "  --retry-initial-ms MS  first backoff (default 200), doubling with\n"
             "  --retry-max-ms MS      full jitter up to this cap (default 10000)\n"
+            "  --outcome STATUS=OUTCOME  what a status (404) or class (4xx) means:\n"
+            "                         delivered, retry or reject (repeatable)\n"
             "\n"
             "The input (as for cegate normalize):\n"
             "  -H, --header 'Name: value'   --adapter NAME   --plugin-dir DIR\n"
@@ -523,7 +525,7 @@ enum {
     OPT_APP = 256, OPT_SCRIPT, OPT_ROOT, OPT_WORKERS, OPT_NO_KEEP_ALIVE,
     OPT_TIMEOUT, OPT_ROUTE_PATH, OPT_METHOD, OPT_MODE, OPT_PARAM, OPT_ATTEMPTS,
     OPT_RETRY_INITIAL, OPT_RETRY_MAX, OPT_NDJSON, OPT_SHOW_RESPONSE,
-    OPT_IDLE_TIMEOUT
+    OPT_IDLE_TIMEOUT, OPT_OUTCOME
 };
 
 /* -c FILE wherever it is on the line: the other options override the
@@ -559,6 +561,7 @@ static int parse_options(int argc, char **argv, settings *s)
         {"mode", required_argument, NULL, OPT_MODE},
         {"param", required_argument, NULL, OPT_PARAM},
         {"attempts", required_argument, NULL, OPT_ATTEMPTS},
+        {"outcome", required_argument, NULL, OPT_OUTCOME},
         {"retry-initial-ms", required_argument, NULL, OPT_RETRY_INITIAL},
         {"retry-max-ms", required_argument, NULL, OPT_RETRY_MAX},
         {"ndjson", no_argument, NULL, OPT_NDJSON},
@@ -575,7 +578,7 @@ static int parse_options(int argc, char **argv, settings *s)
     while ((c = getopt_long(argc, argv, "c:H:h", long_options, NULL)) != -1) {
         int bad = 0;
         char *eq;
-        if (c >= OPT_ROUTE_PATH && c <= OPT_RETRY_MAX && c != OPT_TIMEOUT)
+        if ((c >= OPT_ROUTE_PATH && c <= OPT_RETRY_MAX) || c == OPT_OUTCOME)
             s->route_options = 1;
         switch (c) {
         case 'c': break; /* read before (config_path) */
@@ -624,6 +627,20 @@ static int parse_options(int argc, char **argv, settings *s)
         case OPT_ATTEMPTS:
             bad = parse_int("--attempts", optarg, 1, 1000, &s->route.retry.attempts);
             break;
+        case OPT_OUTCOME:
+            eq = strchr(optarg, '=');
+            if (eq == NULL) {
+                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--outcome",
+                                       "expected STATUS=OUTCOME, as in 409=delivered");
+                break;
+            }
+            *eq = '\0';
+            bad = route_set_outcome(&s->route, optarg, eq + 1, &err) < 0;
+            if (bad) {
+                err.path[0] = '\0';
+                cegate_error_prefix_path(&err, "--outcome");
+            }
+            break;
         case OPT_RETRY_INITIAL:
             bad = parse_int("--retry-initial-ms", optarg, 0, 3600000,
                             &s->route.retry.initial_ms);
@@ -667,8 +684,9 @@ static int settle_routes(settings *s, const char *config_file)
     cegate_error_clear(&err);
     if (s->cfg.route_count > 0 && s->route_options) {
         cli_error(COMMAND, "%s sets routes: --route-path, --method, --mode, "
-                           "--param and the retry options describe the one "
-                           "route used without them; set them in the file",
+                           "--param, --outcome and the retry options describe "
+                           "the one route used without them; set them in the "
+                           "file",
                   config_file);
         return EX_USAGE;
     }

@@ -565,6 +565,29 @@ Test(e2e_echo, status_404_is_rejected_at_once)
     e2e_stop_clean(app);
 }
 
+Test(e2e_echo, a_routes_outcome_table_overrides_the_rules)
+{
+    /* 409 (already have it) counts as delivered; 404 (not there yet) is
+     * retried; 500 is rejected at once. */
+    e2e_proc *app = start_echo(1);
+    const char *statuses[][3] = {{"409", "delivered", "1"}, {"404", "failed", "3"},
+                                 {"500", "rejected", "1"}};
+    for (size_t i = 0; i < 3; i++) {
+        e2e_run r;
+        E2E_REPLAY(&r, "--app", echo_app(), "--param",
+                   e2e_fmt("HTTP_X_ECHO_STATUS=%s", statuses[i][0]), "--outcome",
+                   "409=delivered", "--outcome", "4xx=retry", "--outcome", "500=reject",
+                   "--attempts", "3", "--retry-initial-ms", "10",
+                   e2e_sample("order-created.json"));
+        json_t *line = e2e_line(&r, 0);
+        e2e_assert_outcome(line, statuses[i][1], atoi(statuses[i][0]),
+                           atoi(statuses[i][2]));
+        cr_assert_eq(r.exit_code, i == 0 ? 0 : i == 1 ? 75 : 65, "status %s: exit %d",
+                     statuses[i][0], r.exit_code);
+    }
+    e2e_stop_clean(app);
+}
+
 Test(e2e_echo, app_stderr_is_kept_with_a_failure)
 {
     e2e_proc *app = start_echo(1);

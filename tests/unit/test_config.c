@@ -190,6 +190,16 @@ static const mistake mistakes[] = {
      "routes[0].retry.backoff", "unknown key"},
     {"{\"routes\": [{\"app\": \"orders\"}]}", CEGATE_ERR_VALUE, "routes[0].app",
      "no app of that name"},
+    {"{\"routes\": [{\"outcomes\": {\"404\": \"ignore\"}}]}", CEGATE_ERR_VALUE,
+     "routes[0].outcomes.404", "delivered, retry or reject"},
+    {"{\"routes\": [{\"outcomes\": {\"600\": \"retry\"}}]}", CEGATE_ERR_VALUE,
+     "routes[0].outcomes.600", "from 100 to 599"},
+    {"{\"routes\": [{\"outcomes\": {\"4x\": \"retry\"}}]}", CEGATE_ERR_VALUE,
+     "routes[0].outcomes.4x", "from 100 to 599"},
+    {"{\"routes\": [{\"outcomes\": {\"40a\": \"retry\"}}]}", CEGATE_ERR_VALUE,
+     "routes[0].outcomes.40a", "from 100 to 599"},
+    {"{\"routes\": [{\"outcomes\": []}]}", CEGATE_ERR_TYPE, "routes[0].outcomes",
+     "must be an object"},
 };
 
 Test(config, each_mistake_names_its_key)
@@ -243,4 +253,24 @@ Test(config, the_readme_example_loads)
     config_free(&c);
     free(readme);
     free(path);
+}
+
+Test(config, outcomes_override_the_rules_exact_before_class)
+{
+    cegate_error err;
+    config c = load("{\"routes\": [{\"outcomes\": {\"4xx\": \"retry\", "
+                    "\"409\": \"delivered\", \"503\": \"reject\", "
+                    "\"2xx\": \"reject\", \"204\": \"delivered\"}}]}",
+                    &err);
+    cr_assert_eq(err.code, CEGATE_OK, "%s: %s", err.path, err.text);
+    const route *r = &c.routes[0].route;
+    cr_assert_eq(route_status_outcome(r, 404), ROUTE_OUTCOME_RETRY);
+    cr_assert_eq(route_status_outcome(r, 409), ROUTE_OUTCOME_DELIVERED);
+    cr_assert_eq(route_status_outcome(r, 503), ROUTE_OUTCOME_REJECT);
+    cr_assert_eq(route_status_outcome(r, 500), ROUTE_OUTCOME_DEFAULT);
+    cr_assert_eq(route_status_outcome(r, 200), ROUTE_OUTCOME_REJECT);
+    cr_assert_eq(route_status_outcome(r, 204), ROUTE_OUTCOME_DELIVERED);
+    cr_assert_eq(route_status_outcome(r, 99), ROUTE_OUTCOME_DEFAULT);
+    cr_assert_eq(route_status_outcome(r, 600), ROUTE_OUTCOME_DEFAULT);
+    config_free(&c);
 }
