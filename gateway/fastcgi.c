@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -468,6 +469,7 @@ void fcgi_config_default(fcgi_config *cfg, const char *address)
 
 typedef struct fcgi_slot {
     int fd;              /* -1: not connected */
+    int blocking;        /* fd blocks on recv, up to io_timeout_ms */
     int busy;            /* a request holds it */
     int64_t idle_since;  /* ms (monotonic) when it was last released */
     cegate_buffer out;   /* the encoded request */
@@ -861,6 +863,22 @@ static int connect_one(fcgi_pool *pool, size_t i, int64_t deadline,
     return 0;
 }
 
+/* Once connected, a socket blocks on recv() for up to io_timeout_ms
+ * (SO_RCVTIMEO): when the request is written, one recv() waits for the
+ * answer, where poll() then recv() would be two system calls an event.
+ * Writes stay non-blocking (MSG_DONTWAIT), so request and answer can still
+ * be interleaved. Returns 0, or -1 when the socket stays non-blocking. */
+static int make_receive_blocking(int fd, int timeout_ms)
+{
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+        return -1;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+        return -1;
+    return 0;
+}
+
 static int connect_slot(fcgi_pool *pool, fcgi_slot *s, cegate_error *err)
 {
     int64_t deadline = now_ms() + pool->cfg.connect_timeout_ms;
@@ -869,6 +887,7 @@ static int connect_slot(fcgi_pool *pool, fcgi_slot *s, cegate_error *err)
         int fd;
         if (connect_one(pool, i, deadline, &fd, &timed_out, &error) == 0) {
             s->fd = fd;
+            s->blocking = make_receive_blocking(fd, pool->cfg.io_timeout_ms) == 0;
             return 0;
         }
         if (timed_out)
@@ -915,7 +934,7 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
     for (;;) {
         /* Write as much as the socket takes. */
         while (wleft > 0) {
-            ssize_t k = send(s->fd, w, wleft, MSG_NOSIGNAL);
+            ssize_t k = send(s->fd, w, wleft, MSG_NOSIGNAL | MSG_DONTWAIT);
             if (k > 0) {
                 w += k;
                 wleft -= (size_t)k;
@@ -931,8 +950,11 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
             wleft = 0;
             break;
         }
-        int r = wait_fd(s->fd, (short)(POLLIN | (wleft > 0 ? POLLOUT : 0)),
-                        timeout);
+        /* All written: on a blocking socket the first recv() waits. */
+        int wait_in_recv = wleft == 0 && s->blocking;
+        int r = wait_in_recv ? POLLIN
+                             : wait_fd(s->fd, (short)(POLLIN | (wleft > 0 ? POLLOUT : 0)),
+                                       timeout);
         if (r == 0) {
             cegate_error_set(err, CEGATE_ERR_TIMEOUT, "response",
                              wleft > 0 ? "the app did not read the request "
@@ -952,7 +974,16 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
         /* Read what is there: until the answer is complete, or a short
          * read says the socket is drained for now. */
         for (;;) {
-            ssize_t k = recv(s->fd, s->in, FCGI_READ_CHUNK, 0);
+            ssize_t k = recv(s->fd, s->in, FCGI_READ_CHUNK,
+                             wait_in_recv ? 0 : MSG_DONTWAIT);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_in_recv) {
+                cegate_error_set(err, CEGATE_ERR_TIMEOUT, "response",
+                                 "no answer from the app within %d ms", timeout);
+                goto out;
+            }
+            wait_in_recv = 0;
             if (k > 0) {
                 got += (size_t)k;
                 if (fcgi_response_parser_feed(&parser, s->in, (size_t)k, err) < 0)
