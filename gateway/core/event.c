@@ -44,8 +44,11 @@ static const struct core_attribute {
 
 static int core_rank(const char *name)
 {
+    /* The first byte decides most comparisons without a call: this runs
+     * for every attribute of every event. */
     for (size_t i = 0; i < CORE_COUNT; i++)
-        if (strcmp(core_attributes[i].name, name) == 0)
+        if (core_attributes[i].name[0] == name[0] &&
+            strcmp(core_attributes[i].name, name) == 0)
             return (int)i;
     return EXTENSION_RANK;
 }
@@ -109,7 +112,7 @@ void cegate_event_free(cegate_event *ev)
 static attribute *find(const cegate_event *ev, const char *name)
 {
     for (size_t i = 0; i < ev->count; i++)
-        if (strcmp(ev->attrs[i].name, name) == 0)
+        if (ev->attrs[i].name[0] == name[0] && strcmp(ev->attrs[i].name, name) == 0)
             return &ev->attrs[i];
     return NULL;
 }
