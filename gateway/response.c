@@ -56,50 +56,40 @@ static int is_tchar(unsigned char c)
                       (n) > QUOTE_MAX ? "..." : ""),                          \
      -1)
 
-static char *copy_bytes(const char *s, size_t n)
-{
-    char *c = cegate_malloc(n + 1);
-    if (c == NULL)
-        return NULL;
-    if (n)
-        memcpy(c, s, n);
-    c[n] = '\0';
-    return c;
-}
-
 static int add_header(cgi_response_parser *p, const char *name,
                       size_t name_length, const char *value,
                       size_t value_length, cegate_error *err)
 {
     upstream_response *r = p->resp;
     if (r->header_count == r->header_capacity) {
+        /* Names and values share one array (values after the names), and
+         * each header's name and value one block (see upstream.h). */
         size_t cap = r->header_capacity ? r->header_capacity * 2 : 16;
-        char **names = cegate_malloc(cap * sizeof *names);
-        char **values = cegate_malloc(cap * sizeof *values);
-        if (names == NULL || values == NULL) {
-            cegate_free(names);
-            cegate_free(values);
+        char **names = cegate_malloc(2 * cap * sizeof *names);
+        if (names == NULL)
             goto nomem;
-        }
+        char **values = names + cap;
         if (r->header_count) {
             memcpy(names, r->header_names, r->header_count * sizeof *names);
             memcpy(values, r->header_values, r->header_count * sizeof *values);
         }
         cegate_free(r->header_names);
-        cegate_free(r->header_values);
         r->header_names = names;
         r->header_values = values;
         r->header_capacity = cap;
     }
-    char *n = copy_bytes(name, name_length);
-    char *v = copy_bytes(value, value_length);
-    if (n == NULL || v == NULL) {
-        cegate_free(n);
-        cegate_free(v);
+    if (value_length > SIZE_MAX / 2 || name_length > SIZE_MAX / 2 - value_length - 2)
         goto nomem;
-    }
-    r->header_names[r->header_count] = n;
-    r->header_values[r->header_count] = v;
+    char *block = cegate_malloc(name_length + value_length + 2);
+    if (block == NULL)
+        goto nomem;
+    memcpy(block, name, name_length);
+    block[name_length] = '\0';
+    if (value_length)
+        memcpy(block + name_length + 1, value, value_length);
+    block[name_length + 1 + value_length] = '\0';
+    r->header_names[r->header_count] = block;
+    r->header_values[r->header_count] = block + name_length + 1;
     r->header_count++;
     return 0;
 nomem:

@@ -166,12 +166,11 @@ void upstream_response_init(upstream_response *resp, size_t max_body,
 
 void upstream_response_free(upstream_response *resp)
 {
-    for (size_t i = 0; i < resp->header_count; i++) {
+    /* A header's value lives in its name's block, and the values array in
+     * the names' one (response.c). */
+    for (size_t i = 0; i < resp->header_count; i++)
         cegate_free(resp->header_names[i]);
-        cegate_free(resp->header_values[i]);
-    }
     cegate_free(resp->header_names);
-    cegate_free(resp->header_values);
     resp->header_names = NULL;
     resp->header_values = NULL;
     resp->header_count = 0;

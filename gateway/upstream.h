@@ -51,7 +51,7 @@ const char *upstream_request_get(const upstream_request *req, const char *name);
 typedef struct upstream_response {
     int status;            /* from "Status:", 302 for a bare Location, else 200 */
     char **header_names;   /* owned, in order, as the app wrote them */
-    char **header_values;
+    char **header_values;  /* each inside its name's allocation */
     size_t header_count;
     size_t header_capacity; /* private */
     cegate_buffer body;    /* bounded by its max */

@@ -7,7 +7,7 @@
 #include "core/text.h"
 
 typedef struct attribute {
-    char *name;
+    const char *name;       /* a core attribute's is the static one below */
     cegate_value value;     /* string/bytes point into `storage` */
     void *storage;
     cegate_timestamp time;  /* for Timestamp values, to compare instants */
@@ -94,7 +94,8 @@ cegate_event *cegate_event_new(void)
 
 static void attribute_free(attribute *a)
 {
-    cegate_free(a->name);
+    if (a->rank == EXTENSION_RANK)
+        cegate_free((char *)a->name);
     cegate_free(a->storage);
 }
 
@@ -254,15 +255,18 @@ int cegate_event_set(cegate_event *ev, const char *name,
     if (a != NULL) {
         cegate_free(a->storage);
     } else {
-        char *owned_name = ce_strndup(name, name_length);
-        a = owned_name ? insert(ev, rank, err, name) : NULL;
+        /* Core attribute names are static: one allocation less for each
+         * attribute of every event. */
+        char *owned_name = rank == EXTENSION_RANK ? ce_strndup(name, name_length) : NULL;
+        int named = rank != EXTENSION_RANK || owned_name != NULL;
+        a = named ? insert(ev, rank, err, name) : NULL;
         if (a == NULL) {
             cegate_error_set(err, CEGATE_ERR_NOMEM, name, "out of memory");
             cegate_free(owned_name);
             cegate_free(storage);
             return -1;
         }
-        a->name = owned_name;
+        a->name = rank == EXTENSION_RANK ? owned_name : core_attributes[rank].name;
     }
     a->value = copy;
     a->storage = storage;
