@@ -428,47 +428,50 @@ void cegate_http_message_init(cegate_http_message *msg, size_t max_body)
 
 void cegate_http_message_free(cegate_http_message *msg)
 {
-    for (size_t i = 0; i < msg->count; i++) {
+    /* A header's value lives in its name's allocation, the values array in
+     * the names' one (add_header, cegate_http_encode). */
+    for (size_t i = 0; i < msg->count; i++)
         cegate_free(msg->names[i]);
-        cegate_free(msg->values[i]);
-    }
     cegate_free(msg->names);
-    cegate_free(msg->values);
     cegate_buffer_free(&msg->body);
     msg->names = msg->values = NULL;
     msg->count = 0;
 }
 
-/* Adds a header; takes `value` over (freed on failure too). */
+/* Adds "<prefix><name>: <value>" as one allocation: a header is built for
+ * every attribute of every event delivered. */
 static int add_header(cegate_http_message *msg, size_t capacity,
-                      const char *prefix, const char *name, char *value,
-                      cegate_error *err)
+                      const char *prefix, const char *name, const char *value,
+                      size_t value_length, cegate_error *err)
 {
     size_t np = strlen(prefix), nn = strlen(name);
-    char *full = value ? cegate_malloc(np + nn + 1) : NULL;
-    if (full == NULL || msg->count >= capacity) {
-        cegate_free(full);
-        cegate_free(value);
+    char *block = msg->count < capacity && value_length < SIZE_MAX / 2
+                      ? cegate_malloc(np + nn + value_length + 2)
+                      : NULL;
+    if (block == NULL)
         return cegate_error_set(err, CEGATE_ERR_NOMEM, name, "out of memory"),
                -1;
-    }
-    memcpy(full, prefix, np);
-    memcpy(full + np, name, nn + 1);
-    msg->names[msg->count] = full;
-    msg->values[msg->count] = value;
+    memcpy(block, prefix, np);
+    memcpy(block + np, name, nn + 1);
+    char *v = block + np + nn + 1;
+    if (value_length)
+        memcpy(v, value, value_length);
+    v[value_length] = '\0';
+    msg->names[msg->count] = block;
+    msg->values[msg->count] = v;
     msg->count++;
     return 0;
 }
 
-/* The canonical string of a value, percent-encoded for a ce- header. */
-static char *header_value(const cegate_value *v, cegate_error *err)
+/* The canonical string of a value, percent-encoded for a ce- header, into
+ * `encoded` (reset first); `raw` is scratch. */
+static int header_value(const cegate_value *v, cegate_buffer *raw,
+                        cegate_buffer *encoded, cegate_error *err)
 {
-    cegate_buffer raw, encoded;
-    cegate_buffer_init(&raw, (size_t)-1);
-    cegate_buffer_init(&encoded, (size_t)-1);
     char number[16];
     const char *s = NULL;
-    int rc = 0;
+    cegate_buffer_reset(raw);
+    cegate_buffer_reset(encoded);
     switch (v->type) {
     case CEGATE_TYPE_BOOLEAN:
         s = v->u.boolean ? "true" : "false";
@@ -478,44 +481,47 @@ static char *header_value(const cegate_value *v, cegate_error *err)
         s = number;
         break;
     case CEGATE_TYPE_BINARY:
-        rc = ce_base64_encode(v->u.binary.bytes, v->u.binary.length, &raw,
-                              "header", err);
-        s = raw.data ? raw.data : "";
+        if (ce_base64_encode(v->u.binary.bytes, v->u.binary.length, raw, "header",
+                             err) < 0)
+            return -1;
+        s = raw->data ? raw->data : "";
         break;
     default:
         s = v->u.string;
     }
-    char *result = NULL;
-    if (rc == 0 && cegate_header_value_encode(s, strlen(s), &encoded, err) == 0)
-        result = cegate_buffer_steal(&encoded, NULL);
-    cegate_buffer_free(&raw);
-    cegate_buffer_free(&encoded);
-    return result;
+    return cegate_header_value_encode(s, strlen(s), encoded, err);
 }
 
 static int encode_binary(const cegate_event *ev, cegate_http_message *msg,
                          cegate_error *err)
 {
     size_t count = cegate_event_attribute_count(ev);
-    for (size_t i = 0; i < count; i++) {
+    cegate_buffer raw, encoded;
+    cegate_buffer_init(&raw, (size_t)-1);
+    cegate_buffer_init(&encoded, (size_t)-1);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < count; i++) {
         const char *name = cegate_event_attribute_name(ev, i);
         if (strcmp(name, "datacontenttype") == 0)
             continue;
-        char *value = header_value(cegate_event_attribute_value(ev, i), err);
-        if (value == NULL || add_header(msg, count + 1, CE_PREFIX, name, value, err) < 0)
-            return -1;
+        rc = header_value(cegate_event_attribute_value(ev, i), &raw, &encoded, err);
+        if (rc == 0)
+            rc = add_header(msg, count + 1, CE_PREFIX, name,
+                            encoded.data ? encoded.data : "", encoded.length, err);
     }
+    cegate_buffer_free(&raw);
+    cegate_buffer_free(&encoded);
+    if (rc < 0)
+        return -1;
     const char *ct = cegate_event_effective_content_type(ev);
     if (ct != NULL && ce_ascii_prefix(ct, "application/cloudevents"))
         return cegate_error_set(err, CEGATE_ERR_MODE, "datacontenttype",
                                 "\"%.60s\" as the Content-Type would make the "
                                 "message structured: send it in structured "
                                 "mode", ct), -1;
-    if (ct != NULL) {
-        char *value = ce_strndup(ct, strlen(ct));
-        if (add_header(msg, count + 1, "", "Content-Type", value, err) < 0)
-            return -1;
-    }
+    if (ct != NULL && add_header(msg, count + 1, "", "Content-Type", ct, strlen(ct),
+                                 err) < 0)
+        return -1;
     size_t n;
     const unsigned char *bytes;
     switch (cegate_event_data_kind(ev)) {
@@ -538,9 +544,9 @@ int cegate_http_encode(const cegate_event *ev, cegate_http_mode mode,
                                 "mode"), -1;
     size_t capacity = mode == CEGATE_HTTP_BINARY
                           ? cegate_event_attribute_count(ev) + 1 : 1;
-    out->names = cegate_malloc(capacity * sizeof *out->names);
-    out->values = cegate_malloc(capacity * sizeof *out->values);
-    if (out->names == NULL || out->values == NULL) {
+    out->names = cegate_malloc(2 * capacity * sizeof *out->names);
+    out->values = out->names != NULL ? out->names + capacity : NULL;
+    if (out->names == NULL) {
         cegate_http_message_free(out);
         return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory"),
                -1;
@@ -549,9 +555,8 @@ int cegate_http_encode(const cegate_event *ev, cegate_http_mode mode,
     if (mode == CEGATE_HTTP_BINARY) {
         rc = encode_binary(ev, out, err);
     } else {
-        char *ct = ce_strndup(CEGATE_MEDIA_TYPE_EVENT "; charset=utf-8",
-                              strlen(CEGATE_MEDIA_TYPE_EVENT "; charset=utf-8"));
-        rc = add_header(out, capacity, "", "Content-Type", ct, err);
+        static const char ct[] = CEGATE_MEDIA_TYPE_EVENT "; charset=utf-8";
+        rc = add_header(out, capacity, "", "Content-Type", ct, sizeof ct - 1, err);
         if (rc == 0)
             rc = cegate_json_encode_event(ev, &out->body, err);
     }
