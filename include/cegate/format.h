@@ -132,7 +132,8 @@ int cegate_http_decode(const cegate_header *headers, size_t count,
                        const cegate_options *options, cegate_event_list *out,
                        cegate_error *err);
 
-/* An encoded HTTP message; every string is owned. */
+/* An encoded HTTP message; every string is owned by it and released only by
+ * cegate_http_message_free (a header's value shares its name's allocation). */
 typedef struct cegate_http_message {
     char **names;
     char **values;
