@@ -179,6 +179,39 @@ static int get_int(const json_t *v, const char *path, int min, int max, int *out
     return 0;
 }
 
+/* route.c names what it checks by the command-line option or the bare
+ * name; in a file the key's path is the place. */
+static void place_error(cegate_error *err, const char *at)
+{
+    err->path[0] = '\0';
+    cegate_error_prefix_path(err, at);
+}
+
+/* An object of strings, each handed to `set` with its key: a route's
+ * match entries, extra params and outcomes. */
+typedef int (*route_setter)(route *r, const char *key, const char *value,
+                            cegate_error *err);
+
+static int read_string_map(route *r, const json_t *v, const char *path,
+                           route_setter set, cegate_error *err)
+{
+    if (want_object(v, path, err) < 0)
+        return -1;
+    const char *key, *s;
+    json_t *m;
+    json_object_foreach((json_t *)v, key, m) {
+        char at[CEGATE_ERROR_PATH_LENGTH];
+        join(at, path, key);
+        if (get_string(m, at, &s, err) < 0)
+            return -1;
+        if (set(r, key, s, err) < 0) {
+            place_error(err, at);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- apps --------------------------------------------------------------------- */
 
 static int read_app(config_app *a, const json_t *v, const char *path,
@@ -281,20 +314,8 @@ static int read_request(route *r, const json_t *v, const char *path,
         join(at, path, key);
         int rc;
         if (strcmp(key, "params") == 0) {
-            if (want_object(m, at, err) < 0)
+            if (read_string_map(r, m, at, route_add_param, err) < 0)
                 return -1;
-            const char *name;
-            json_t *value;
-            json_object_foreach(m, name, value) {
-                char param_at[CEGATE_ERROR_PATH_LENGTH];
-                join(param_at, at, name);
-                if (get_string(value, param_at, &s, err) < 0)
-                    return -1;
-                if (route_add_param(r, name, s, err) < 0) {
-                    cegate_error_prefix_path(err, at);
-                    return -1;
-                }
-            }
             continue;
         }
         if (get_string(m, at, &s, err) < 0)
@@ -310,9 +331,7 @@ static int read_request(route *r, const json_t *v, const char *path,
             rc = (cegate_error_set(err, CEGATE_ERR_VALUE, at,
                                   "binary or structured"), -1);
         if (rc < 0) {
-            /* route.c names the option; here the key is the place. */
-            err->path[0] = '\0';
-            cegate_error_prefix_path(err, at);
+            place_error(err, at);
             return -1;
         }
     }
@@ -386,20 +405,7 @@ static int read_route(config *c, const json_t *v, size_t index, cegate_error *er
     }
     if (rc == 0 && (m = json_object_get(v, "match")) != NULL) {
         join(at, path, "match");
-        rc = want_object(m, at, err);
-        const char *attribute;
-        json_t *pattern;
-        json_object_foreach(m, attribute, pattern) {
-            char match_at[CEGATE_ERROR_PATH_LENGTH];
-            join(match_at, at, attribute);
-            if (rc == 0)
-                rc = get_string(pattern, match_at, &s, err);
-            if (rc == 0 && route_add_match(&r, attribute, s, err) < 0) {
-                err->path[0] = '\0';
-                cegate_error_prefix_path(err, match_at);
-                rc = -1;
-            }
-        }
+        rc = read_string_map(&r, m, at, route_add_match, err);
     }
     if (rc == 0 && (m = json_object_get(v, "request")) != NULL) {
         join(at, path, "request");
@@ -411,20 +417,7 @@ static int read_route(config *c, const json_t *v, size_t index, cegate_error *er
     }
     if (rc == 0 && (m = json_object_get(v, "outcomes")) != NULL) {
         join(at, path, "outcomes");
-        rc = want_object(m, at, err);
-        const char *status;
-        json_t *outcome;
-        json_object_foreach(m, status, outcome) {
-            char status_at[CEGATE_ERROR_PATH_LENGTH];
-            join(status_at, at, status);
-            if (rc == 0)
-                rc = get_string(outcome, status_at, &s, err);
-            if (rc == 0 && route_set_outcome(&r, status, s, err) < 0) {
-                err->path[0] = '\0';
-                cegate_error_prefix_path(err, status_at);
-                rc = -1;
-            }
-        }
+        rc = read_string_map(&r, m, at, route_set_outcome, err);
     }
     if (rc == 0 && (m = json_object_get(v, "app")) != NULL) {
         join(at, path, "app");

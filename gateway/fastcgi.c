@@ -940,8 +940,6 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
                 wleft -= (size_t)k;
                 continue;
             }
-            if (k < 0 && errno == EINTR)
-                continue;
             if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
                 break;
             /* EPIPE, ECONNRESET...: the app closed. It may still have
@@ -996,8 +994,6 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
                     break;
                 continue;
             }
-            if (k < 0 && errno == EINTR)
-                continue;
             if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
                 break;
             int e = k == 0 ? 0 : errno;

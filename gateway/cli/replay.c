@@ -528,6 +528,20 @@ enum {
     OPT_IDLE_TIMEOUT, OPT_OUTCOME
 };
 
+/* Split "NAME=VALUE" in place: returns VALUE (arg becomes NAME), or NULL
+ * with err saying what `option` expects. */
+static char *split_pair(char *arg, const char *option, const char *expected,
+                        cegate_error *err)
+{
+    char *eq = strchr(arg, '=');
+    if (eq == NULL) {
+        cegate_error_set(err, CEGATE_ERR_USAGE, option, "expected %s", expected);
+        return NULL;
+    }
+    *eq = '\0';
+    return eq + 1;
+}
+
 /* -c FILE wherever it is on the line: the other options override the
  * file, so it is read first. Returns its path or NULL. */
 static const char *config_path(int argc, char **argv)
@@ -615,30 +629,19 @@ static int parse_options(int argc, char **argv, settings *s)
                                        "binary or structured, not '%s'", optarg);
             break;
         case OPT_PARAM:
-            eq = strchr(optarg, '=');
-            if (eq == NULL) {
-                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--param",
-                                       "expected NAME=VALUE");
-                break;
-            }
-            *eq = '\0';
-            bad = route_add_param(&s->route, optarg, eq + 1, &err) < 0;
+            bad = (eq = split_pair(optarg, "--param", "NAME=VALUE", &err)) == NULL ||
+                  route_add_param(&s->route, optarg, eq, &err) < 0;
             break;
         case OPT_ATTEMPTS:
             bad = parse_int("--attempts", optarg, 1, 1000, &s->route.retry.attempts);
             break;
         case OPT_OUTCOME:
-            eq = strchr(optarg, '=');
-            if (eq == NULL) {
-                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--outcome",
-                                       "expected STATUS=OUTCOME, as in 409=delivered");
-                break;
-            }
-            *eq = '\0';
-            bad = route_set_outcome(&s->route, optarg, eq + 1, &err) < 0;
-            if (bad) {
+            bad = (eq = split_pair(optarg, "--outcome", "STATUS=OUTCOME, as in "
+                                                        "409=delivered", &err)) == NULL;
+            if (!bad && route_set_outcome(&s->route, optarg, eq, &err) < 0) {
                 err.path[0] = '\0';
                 cegate_error_prefix_path(&err, "--outcome");
+                bad = 1;
             }
             break;
         case OPT_RETRY_INITIAL:

@@ -257,16 +257,20 @@ int cegate_event_set(cegate_event *ev, const char *name,
     } else {
         /* Core attribute names are static: one allocation less for each
          * attribute of every event. */
-        char *owned_name = rank == EXTENSION_RANK ? ce_strndup(name, name_length) : NULL;
-        int named = rank != EXTENSION_RANK || owned_name != NULL;
-        a = named ? insert(ev, rank, err, name) : NULL;
+        char *owned_name = NULL;
+        if (rank == EXTENSION_RANK)
+            owned_name = ce_strndup(name, name_length);
+        if (rank == EXTENSION_RANK && owned_name == NULL)
+            a = NULL;
+        else
+            a = insert(ev, rank, err, name);
         if (a == NULL) {
             cegate_error_set(err, CEGATE_ERR_NOMEM, name, "out of memory");
             cegate_free(owned_name);
             cegate_free(storage);
             return -1;
         }
-        a->name = rank == EXTENSION_RANK ? owned_name : core_attributes[rank].name;
+        a->name = owned_name != NULL ? owned_name : core_attributes[rank].name;
     }
     a->value = copy;
     a->storage = storage;
