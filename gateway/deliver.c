@@ -210,25 +210,36 @@ static int send_once(app *a, const upstream_request *req,
     return cgi_run(&a->cgi, req, resp, err);
 }
 
-void deliver_event(app *a, const route *r, const cegate_event *ev,
-                   delivery_result *res)
+void delivery_request_init(delivery_request *dr)
+{
+    upstream_request_init(&dr->req);
+    cegate_http_message_init(&dr->msg, MAX_RESPONSE_BYTES * 2);
+}
+
+int delivery_request_build(app *a, const route *r, const cegate_event *ev,
+                           delivery_request *dr, cegate_error *err)
+{
+    upstream_request_reset(&dr->req);
+    cegate_http_message_reset(&dr->msg);
+    return request_build(ev, r, &a->options.request, &dr->req, &dr->msg, err);
+}
+
+void delivery_request_free(delivery_request *dr)
+{
+    cegate_http_message_free(&dr->msg);
+    upstream_request_free(&dr->req);
+}
+
+void deliver_request(app *a, const route *r, const delivery_request *dr,
+                     delivery_result *res)
 {
     double start = now_ms();
     unsigned seed = (unsigned)((uintptr_t)res ^ (unsigned)(start * 1000));
-    upstream_request req;
-    upstream_request_init(&req);
-    cegate_http_message msg;
-    cegate_http_message_init(&msg, MAX_RESPONSE_BYTES * 2);
-    cegate_error_clear(&res->error);
-    if (request_build(ev, r, &a->options.request, &req, &msg, &res->error) < 0) {
-        res->status = DELIVERY_INVALID;
-        goto done;
-    }
     for (int attempt = 1;; attempt++) {
         upstream_response resp;
         upstream_response_init(&resp, MAX_RESPONSE_BYTES, MAX_LOG_BYTES);
         cegate_error_clear(&res->error);
-        int rc = send_once(a, &req, &resp, &res->error);
+        int rc = send_once(a, &dr->req, &resp, &res->error);
         attempt_outcome o = classify(rc, &res->error, &resp, r);
         res->attempts = attempt;
         res->http_status = rc == 0 ? resp.status : 0;
@@ -267,8 +278,22 @@ void deliver_event(app *a, const route *r, const cegate_event *ev,
             wait = r->retry.max_ms;
         sleep_ms(wait);
     }
-done:
-    cegate_http_message_free(&msg);
-    upstream_request_free(&req);
     res->ms = now_ms() - start;
+}
+
+void deliver_event(app *a, const route *r, const cegate_event *ev,
+                   delivery_result *res)
+{
+    double start = now_ms();
+    delivery_request dr;
+    delivery_request_init(&dr);
+    cegate_error_clear(&res->error);
+    if (delivery_request_build(a, r, ev, &dr, &res->error) < 0) {
+        res->status = DELIVERY_INVALID;
+        res->ms = now_ms() - start;
+    } else {
+        deliver_request(a, r, &dr, res);
+        res->ms = now_ms() - start; /* the request's building included */
+    }
+    delivery_request_free(&dr);
 }

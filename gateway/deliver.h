@@ -67,4 +67,24 @@ void delivery_result_free(delivery_result *res);
 void deliver_event(app *a, const route *r, const cegate_event *ev,
                    delivery_result *res);
 
+/* The same in two steps, for a caller that builds requests in one thread
+ * and sends them from others: the request owns every byte it needs (the
+ * event may be freed once it is built), and is sent as often as the
+ * attempts need. */
+typedef struct delivery_request {
+    upstream_request req;
+    cegate_http_message msg; /* the HTTP encoding; req.body points into it */
+} delivery_request;
+
+void delivery_request_init(delivery_request *dr);
+/* Build into `dr` (initialized, or built before: building again reuses its
+ * allocations). 0, or -1 with err naming the attribute or the route's path
+ * (the event is then invalid: no request can carry it). */
+int delivery_request_build(app *a, const route *r, const cegate_event *ev,
+                           delivery_request *dr, cegate_error *err);
+void delivery_request_free(delivery_request *dr);
+/* The attempts: res->ms counts them and the waits between them. */
+void deliver_request(app *a, const route *r, const delivery_request *dr,
+                     delivery_result *res);
+
 #endif

@@ -40,6 +40,30 @@ void upstream_request_free(upstream_request *req)
     upstream_request_init(req);
 }
 
+void upstream_request_reset(upstream_request *req)
+{
+    /* The first block is a standard one unless a large value took the
+     * only block; only a standard one is kept. */
+    upstream_block *keep = req->blocks;
+    if (keep != NULL && keep->size != BLOCK_BYTES)
+        keep = NULL;
+    upstream_block *b = req->blocks;
+    while (b != NULL) {
+        upstream_block *next = b->next;
+        if (b != keep)
+            cegate_free(b);
+        b = next;
+    }
+    if (keep != NULL) {
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    req->blocks = keep;
+    req->param_count = 0;
+    req->body = NULL;
+    req->body_length = 0;
+}
+
 /* CGI meta-variable names: [A-Za-z0-9_]+ (RFC 3875 §4.1 allows a little
  * more, but every name we synthesize fits, and so does every HTTP_*). */
 static int valid_param_name(const char *name)

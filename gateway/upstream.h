@@ -37,6 +37,9 @@ typedef struct upstream_request {
 
 void upstream_request_init(upstream_request *req);
 void upstream_request_free(upstream_request *req);
+/* Empty it for the next request, keeping its params array and a block:
+ * a caller building one request after another allocates nothing. */
+void upstream_request_reset(upstream_request *req);
 /* Append a copy of name=value. Names are checked: [A-Za-z0-9_]+ (CGI
  * meta-variable syntax); values may not hold NUL, CR or LF. Returns 0 or -1
  * with err naming the parameter. */

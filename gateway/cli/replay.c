@@ -140,7 +140,7 @@ static void progress(run *r, int force)
 }
 
 /* One line of output, written whole under the lock. */
-static void report(run *r, const cegate_event *ev, size_t line,
+static void report(run *r, const char *id, const char *type, size_t line,
                    const delivery_result *res)
 {
     cegate_buffer b;
@@ -148,9 +148,9 @@ static void report(run *r, const cegate_event *ev, size_t line,
     cegate_buffer_append_str(&b, "{\"status\":", NULL, NULL);
     const char *status = delivery_status_name(res->status);
     ce_append_json_string(&b, status, strlen(status), NULL);
-    if (ev != NULL) {
-        append_field(&b, "id", cegate_event_get_string(ev, "id"));
-        append_field(&b, "type", cegate_event_get_string(ev, "type"));
+    if (id != NULL) {
+        append_field(&b, "id", id);
+        append_field(&b, "type", type);
     }
     /* Numbers without printf, which costs more than the rest of the line. */
     if (line > 0) {
@@ -211,17 +211,39 @@ static void report_invalid_input(run *r, size_t line, const cegate_error *err)
     delivery_result_init(&res);
     res.status = DELIVERY_INVALID;
     res.error = *err;
-    report(r, NULL, line, &res);
+    report(r, NULL, NULL, line, &res);
     delivery_result_free(&res);
 }
 
 /* ---- workers ------------------------------------------------------------------ */
 
+/* An event on its way to the app: its request built, and what its outcome
+ * line names. The reader fills a slot and frees the event at once; a
+ * worker sends the request, reports and hands the slot back. Slots are
+ * recycled, so in a long run building a request allocates almost nothing,
+ * and no allocation made by one thread is freed by another (which glibc's
+ * allocator serves slowly, under a lock). */
+typedef struct slot {
+    app *app;
+    const route *route;
+    size_t line;            /* NDJSON input line, 0 for a single message */
+    delivery_request dr;
+    cegate_buffer names;    /* "id\0type\0" */
+} slot;
+
+/* Filled slots wait in a ring for the workers; empty ones on a stack for
+ * the reader. There are enough slots for a full ring, one per worker and
+ * one the reader fills, so neither side ever waits for the other's
+ * bookkeeping, only for work or for room. */
 typedef struct queue {
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
-    cegate_event *items[QUEUE_SIZE];
+    slot *slots;            /* all of them */
+    size_t slot_count;
+    slot *items[QUEUE_SIZE];
     size_t head, count;
+    slot **free;            /* slot_count entries */
+    size_t free_count;
     int closed;
     int reader_waiting; /* the reader sleeps until the queue is half empty */
 } queue;
@@ -233,82 +255,126 @@ typedef struct pool {
     size_t thread_count;
 } pool;
 
-static void deliver_one(run *r, cegate_event *ev)
+static void deliver_slot(run *r, slot *sl)
 {
     delivery_result res;
     delivery_result_init(&res);
     res.keep_body = r->show_response;
-    const config_route *picked = config_pick(r->cfg, ev);
-    if (picked != NULL) {
-        deliver_event(r->apps[picked->app], &picked->route, ev, &res);
-    } else {
-        /* Nothing is dropped silently: an event no route takes is reported
-         * as rejected, and the run exits 65. */
-        res.status = DELIVERY_REJECTED;
-        cegate_error_set(&res.error, CEGATE_ERR_VALUE, NULL,
-                         "no route matches the event (%zu routes tried)",
-                         r->cfg->route_count);
-    }
-    report(r, ev, 0, &res);
+    deliver_request(sl->app, sl->route, &sl->dr, &res);
+    const char *id = sl->names.data;
+    report(r, id, id + strlen(id) + 1, sl->line, &res);
     delivery_result_free(&res);
-    cegate_event_free(ev);
+}
+
+/* Hand back the slot just delivered (NULL at first) and take the next
+ * filled one, or NULL once the queue is closed and empty. */
+static slot *next_slot(pool *p, slot *done)
+{
+    queue *q = &p->q;
+    pthread_mutex_lock(&q->lock);
+    if (done != NULL) {
+        q->free[q->free_count++] = done;
+        /* Wake a reader that waits for room only once half the queue is
+         * free: waking it for every slot would cost two context switches
+         * an event while the app is the bottleneck. */
+        if (q->reader_waiting && q->count <= QUEUE_SIZE / 2) {
+            q->reader_waiting = 0;
+            pthread_cond_signal(&q->not_full);
+        }
+    }
+    while (q->count == 0 && !q->closed)
+        pthread_cond_wait(&q->not_empty, &q->lock);
+    slot *sl = NULL;
+    if (q->count > 0) {
+        sl = q->items[q->head];
+        q->head = (q->head + 1) % QUEUE_SIZE;
+        q->count--;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return sl;
 }
 
 static void *worker(void *arg)
 {
     pool *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->q.lock);
-        while (p->q.count == 0 && !p->q.closed)
-            pthread_cond_wait(&p->q.not_empty, &p->q.lock);
-        if (p->q.count == 0) {
-            pthread_mutex_unlock(&p->q.lock);
-            return NULL;
-        }
-        cegate_event *ev = p->q.items[p->q.head];
-        p->q.head = (p->q.head + 1) % QUEUE_SIZE;
-        /* Wake a reader that waits for room only once half the queue is
-         * free: waking it for every slot would cost two context switches
-         * an event while the app is the bottleneck. */
-        if (--p->q.count <= QUEUE_SIZE / 2 && p->q.reader_waiting) {
-            p->q.reader_waiting = 0;
-            pthread_cond_signal(&p->q.not_full);
-        }
-        pthread_mutex_unlock(&p->q.lock);
-        deliver_one(p->run, ev);
-    }
+    slot *sl = NULL;
+    while ((sl = next_slot(p, sl)) != NULL)
+        deliver_slot(p->run, sl);
+    return NULL;
 }
 
-/* Hand an event to the workers. Even with one worker the reader runs in
- * its own thread: it reads and normalizes the next events while the
- * worker waits for the app's answer. */
-static void submit(pool *p, cegate_event *ev)
+/* An empty slot for the reader to fill; waits while the queue is full.
+ * Even with one worker the reader runs in its own thread: it reads,
+ * normalizes and builds the next requests while the worker waits for the
+ * app's answer. */
+static slot *take_slot(pool *p)
+{
+    queue *q = &p->q;
+    pthread_mutex_lock(&q->lock);
+    while (q->free_count == 0 || q->count == QUEUE_SIZE) {
+        q->reader_waiting = 1;
+        pthread_cond_wait(&q->not_full, &q->lock);
+    }
+    slot *sl = q->free[--q->free_count];
+    pthread_mutex_unlock(&q->lock);
+    return sl;
+}
+
+/* Give a slot back unused (its event was reported at once). */
+static void return_slot(pool *p, slot *sl)
 {
     pthread_mutex_lock(&p->q.lock);
-    while (p->q.count == QUEUE_SIZE) {
-        p->q.reader_waiting = 1;
-        pthread_cond_wait(&p->q.not_full, &p->q.lock);
-    }
-    p->q.items[(p->q.head + p->q.count) % QUEUE_SIZE] = ev;
+    p->q.free[p->q.free_count++] = sl;
+    pthread_mutex_unlock(&p->q.lock);
+}
+
+static void submit(pool *p, slot *sl)
+{
+    queue *q = &p->q;
+    pthread_mutex_lock(&q->lock);
+    q->items[(q->head + q->count) % QUEUE_SIZE] = sl;
     /* Wake a worker only when they may all be waiting: it was empty, or
      * when more work piles up than one worker is taking. */
-    if (p->q.count++ == 0 || p->q.count == QUEUE_SIZE / 2)
-        pthread_cond_broadcast(&p->q.not_empty);
-    pthread_mutex_unlock(&p->q.lock);
+    if (q->count++ == 0 || q->count == QUEUE_SIZE / 2)
+        pthread_cond_broadcast(&q->not_empty);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static void slots_free(queue *q)
+{
+    for (size_t i = 0; i < q->slot_count; i++) {
+        delivery_request_free(&q->slots[i].dr);
+        cegate_buffer_free(&q->slots[i].names);
+    }
+    free(q->slots);
+    free(q->free);
 }
 
 static int pool_start(pool *p, run *r, size_t workers)
 {
     memset(p, 0, sizeof *p);
     p->run = r;
-    pthread_mutex_init(&p->q.lock, NULL);
-    pthread_cond_init(&p->q.not_empty, NULL);
-    pthread_cond_init(&p->q.not_full, NULL);
     if (workers < 1)
         workers = 1;
+    queue *q = &p->q;
+    q->slot_count = QUEUE_SIZE + workers + 1;
+    q->slots = calloc(q->slot_count, sizeof *q->slots);
+    q->free = calloc(q->slot_count, sizeof *q->free);
     p->threads = calloc(workers, sizeof *p->threads);
-    if (p->threads == NULL)
+    if (q->slots == NULL || q->free == NULL || p->threads == NULL) {
+        free(p->threads);
+        free(q->slots);
+        free(q->free);
         return -1;
+    }
+    for (size_t i = 0; i < q->slot_count; i++) {
+        delivery_request_init(&q->slots[i].dr);
+        cegate_buffer_init(&q->slots[i].names, (size_t)-1);
+        q->free[q->free_count++] = &q->slots[q->slot_count - 1 - i];
+    }
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->not_empty, NULL);
+    pthread_cond_init(&q->not_full, NULL);
     for (size_t i = 0; i < workers; i++) {
         if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
             break;
@@ -326,6 +392,7 @@ static void pool_stop(pool *p)
     for (size_t i = 0; i < p->thread_count; i++)
         pthread_join(p->threads[i], NULL);
     free(p->threads);
+    slots_free(&p->q);
     pthread_mutex_destroy(&p->q.lock);
     pthread_cond_destroy(&p->q.not_empty);
     pthread_cond_destroy(&p->q.not_full);
@@ -407,6 +474,48 @@ static void janitor_stop(janitor *j)
 
 /* ---- input -------------------------------------------------------------------- */
 
+/* Route one event and build its request: submitted to the workers, or
+ * reported at once when no route takes it or no request can carry it. */
+static void prepare(run *r, pool *p, const cegate_event *ev, size_t line)
+{
+    const char *id = cegate_event_get_string(ev, "id");
+    const char *type = cegate_event_get_string(ev, "type");
+    delivery_result res;
+    delivery_result_init(&res);
+    const config_route *picked = config_pick(r->cfg, ev);
+    if (picked == NULL) {
+        /* Nothing is dropped silently: an event no route takes is reported
+         * as rejected, and the run exits 65. */
+        res.status = DELIVERY_REJECTED;
+        cegate_error_set(&res.error, CEGATE_ERR_VALUE, NULL,
+                         "no route matches the event (%zu routes tried)",
+                         r->cfg->route_count);
+        report(r, id, type, line, &res);
+        delivery_result_free(&res);
+        return;
+    }
+    slot *sl = take_slot(p);
+    sl->app = r->apps[picked->app];
+    sl->route = &picked->route;
+    sl->line = line;
+    cegate_buffer_reset(&sl->names);
+    if (cegate_buffer_append(&sl->names, id, strlen(id) + 1, "id", &res.error) < 0 ||
+        cegate_buffer_append(&sl->names, type, strlen(type) + 1, "type",
+                             &res.error) < 0) {
+        res.status = DELIVERY_FAILED;
+        report(r, id, type, line, &res);
+        return_slot(p, sl);
+    } else if (delivery_request_build(sl->app, sl->route, ev, &sl->dr,
+                                      &res.error) < 0) {
+        res.status = DELIVERY_INVALID;
+        report(r, id, type, line, &res);
+        return_slot(p, sl);
+    } else {
+        submit(p, sl);
+    }
+    delivery_result_free(&res);
+}
+
 /* Normalize one payload and submit its events; a bad payload is reported
  * as an invalid line and the run goes on. */
 static void handle_payload(registry *reg, const settings *s, pool *p,
@@ -422,8 +531,7 @@ static void handle_payload(registry *reg, const settings *s, pool *p,
         return;
     }
     for (size_t i = 0; i < events.count; i++)
-        submit(p, events.events[i]);
-    events.count = 0;
+        prepare(p->run, p, events.events[i], line);
     cegate_event_list_free(&events);
 }
 

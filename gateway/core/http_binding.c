@@ -426,16 +426,22 @@ void cegate_http_message_init(cegate_http_message *msg, size_t max_body)
     cegate_buffer_init(&msg->body, max_body);
 }
 
-void cegate_http_message_free(cegate_http_message *msg)
+void cegate_http_message_reset(cegate_http_message *msg)
 {
     /* A header's value lives in its name's allocation, the values array in
      * the names' one (add_header, cegate_http_encode). */
     for (size_t i = 0; i < msg->count; i++)
         cegate_free(msg->names[i]);
     cegate_free(msg->names);
-    cegate_buffer_free(&msg->body);
     msg->names = msg->values = NULL;
     msg->count = 0;
+    cegate_buffer_reset(&msg->body);
+}
+
+void cegate_http_message_free(cegate_http_message *msg)
+{
+    cegate_http_message_reset(msg);
+    cegate_buffer_free(&msg->body);
 }
 
 /* Adds "<prefix><name>: <value>" as one allocation: a header is built for
@@ -547,7 +553,7 @@ int cegate_http_encode(const cegate_event *ev, cegate_http_mode mode,
     out->names = cegate_malloc(2 * capacity * sizeof *out->names);
     out->values = out->names != NULL ? out->names + capacity : NULL;
     if (out->names == NULL) {
-        cegate_http_message_free(out);
+        cegate_http_message_reset(out);
         return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory"),
                -1;
     }
@@ -561,7 +567,7 @@ int cegate_http_encode(const cegate_event *ev, cegate_http_mode mode,
             rc = cegate_json_encode_event(ev, &out->body, err);
     }
     if (rc < 0) {
-        cegate_http_message_free(out);
+        cegate_http_message_reset(out);
         return -1;
     }
     return 0;

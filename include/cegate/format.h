@@ -132,8 +132,9 @@ int cegate_http_decode(const cegate_header *headers, size_t count,
                        const cegate_options *options, cegate_event_list *out,
                        cegate_error *err);
 
-/* An encoded HTTP message; every string is owned by it and released only by
- * cegate_http_message_free (a header's value shares its name's allocation). */
+/* An encoded HTTP message; every string is owned by it and released by
+ * cegate_http_message_reset or _free (a header's value shares its name's
+ * allocation). */
 typedef struct cegate_http_message {
     char **names;
     char **values;
@@ -143,11 +144,15 @@ typedef struct cegate_http_message {
 
 void cegate_http_message_init(cegate_http_message *msg, size_t max_body);
 void cegate_http_message_free(cegate_http_message *msg);
+/* Empty it for another cegate_http_encode, keeping the body's buffer (a
+ * caller encoding one event after another then rarely allocates it). */
+void cegate_http_message_reset(cegate_http_message *msg);
 
 /* Encode one event in binary or structured mode (use
  * cegate_json_encode_batch for a batch body). Binary mode: Content-Type =
  * the effective datacontenttype, one ce- header per other attribute with
- * percent-encoded values, body = the data bytes. */
+ * percent-encoded values, body = the data bytes. `out` is a message just
+ * initialized or reset; on failure it is left reset. */
 int cegate_http_encode(const cegate_event *ev, cegate_http_mode mode,
                        cegate_http_message *out, cegate_error *err);
 
