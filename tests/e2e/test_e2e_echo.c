@@ -459,6 +459,8 @@ Test(e2e_echo, two_workers_deliver_two_hundred_events)
         cr_assert_eq(sscanf(e2e_str(line, "id"), "evt-%d", &n), 1);
         cr_assert(n >= 0 && n < N && !seen[n], "id %s", e2e_str(line, "id"));
         seen[n] = 1;
+        /* Lines come in completion order; `line` says which input it was. */
+        cr_assert_eq(e2e_int(line, "line"), n + 1, "id %s", e2e_str(line, "id"));
         /* Each answer is the answer to that very event. */
         json_t *resp = e2e_response_json(line);
         cr_assert_str_eq(param(resp, "HTTP_CE_ID"), e2e_str(line, "id"));

@@ -446,6 +446,40 @@ Test(encode, begin_request_and_empty_streams)
     free_request(req);
 }
 
+/* A request reset and filled again encodes exactly as a fresh one, also
+ * after a value too large for a standard block (kept apart, then freed). */
+Test(encode, a_reset_request_encodes_like_a_fresh_one)
+{
+    upstream_request *reused = new_request(), *fresh = new_request();
+    for (int round = 0; round < 3; round++) {
+        add_param(reused, "OLD_NAME", "an old value");
+        add_param_n(reused, "HUGE", 'h', round == 1 ? 20000 : 10);
+        reused->body = "old body";
+        reused->body_length = 8;
+        upstream_request_reset(reused);
+        cr_assert_eq(reused->param_count, 0);
+        cr_assert_eq(reused->body_length, 0);
+        cr_assert_null(upstream_request_get(reused, "OLD_NAME"));
+    }
+    add_param(reused, "A", "b");
+    add_param(reused, "LONGER_NAME", "a value");
+    add_param(fresh, "A", "b");
+    add_param(fresh, "LONGER_NAME", "a value");
+    reused->body = fresh->body = "xyz";
+    reused->body_length = fresh->body_length = 3;
+    cegate_buffer a, b;
+    cegate_buffer_init(&a, SIZE_MAX);
+    cegate_buffer_init(&b, SIZE_MAX);
+    cr_assert_eq(fcgi_encode_request(reused, 1, &a, NULL), 0);
+    cr_assert_eq(fcgi_encode_request(fresh, 1, &b, NULL), 0);
+    cr_assert_eq(a.length, b.length);
+    cr_assert(memcmp(a.data, b.data, a.length) == 0);
+    cegate_buffer_free(&a);
+    cegate_buffer_free(&b);
+    free_request(reused);
+    free_request(fresh);
+}
+
 Test(encode, a_pair_never_spans_two_records)
 {
     /* 1000 params of 200-byte values: about 3.2 MB... no, 1000 * 219 bytes,

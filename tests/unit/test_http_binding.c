@@ -785,6 +785,43 @@ Test(binary_encode, headers_and_body)
     cegate_event_free(ev);
 }
 
+/* A message reset and encoded again is exactly what a fresh one holds: no
+ * header, body byte or count of the earlier event is left over. */
+Test(binary_encode, a_reset_message_encodes_like_a_fresh_one)
+{
+    cegate_event *big = minimal_event("first-event-with-a-long-id");
+    set_str(big, "subject", "orders/1", 0);
+    set_str(big, "myext", "x", 0);
+    cr_assert_eq(cegate_event_set_data_text(big, "a longer body than the next", 27,
+                                            NULL), 0);
+    cegate_event *small = minimal_event("2");
+    cr_assert_eq(cegate_event_set_data_text(small, "hi", 2, NULL), 0);
+
+    for (int mode = 0; mode < 2; mode++) {
+        cegate_http_mode m = mode ? CEGATE_HTTP_STRUCTURED : CEGATE_HTTP_BINARY;
+        cegate_http_message reused, fresh;
+        encode_msg(big, m, &reused);
+        cegate_http_message_reset(&reused);
+        cr_assert_eq(reused.count, 0);
+        cr_assert_eq(reused.body.length, 0);
+        cegate_error err;
+        cegate_error_clear(&err);
+        cr_assert_eq(cegate_http_encode(small, m, &reused, &err), 0, "%s", err.text);
+        encode_msg(small, m, &fresh);
+        cr_assert_eq(reused.count, fresh.count);
+        for (size_t i = 0; i < fresh.count; i++) {
+            cr_assert_str_eq(reused.names[i], fresh.names[i]);
+            cr_assert_str_eq(reused.values[i], fresh.values[i]);
+        }
+        cr_assert_eq(reused.body.length, fresh.body.length);
+        cr_assert_arr_eq(reused.body.data, fresh.body.data, fresh.body.length);
+        cegate_http_message_free(&reused);
+        cegate_http_message_free(&fresh);
+    }
+    cegate_event_free(big);
+    cegate_event_free(small);
+}
+
 Test(binary_encode, values_percent_encoded)
 {
     struct {
