@@ -355,7 +355,14 @@ static cegate_adapter_result dispatch(registry *reg, const cegate_header *header
                                                             &c[n].reason);
         n++;
     }
-    qsort(c, n, sizeof c[0], by_confidence);
+    /* Most confident first, ties in load order: an insertion sort, as
+     * there are a handful and this runs for every payload. */
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && by_confidence(&c[k - 1], &c[k]) > 0; k--) {
+            candidate t = c[k];
+            c[k] = c[k - 1];
+            c[k - 1] = t;
+        }
 
     cegate_adapter_result result = CEGATE_ADAPTER_DECLINED;
     for (size_t k = 0; k < n && c[k].confidence > 0; k++) {

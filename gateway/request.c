@@ -60,12 +60,13 @@ static const char *route_override(const route *r, const char *name)
 }
 
 static int add(upstream_request *req, const route *r, const char *name,
-               const char *value, cegate_error *err)
+               size_t name_length, const char *value, cegate_error *err)
 {
-    const char *o = route_override(r, name);
+    const char *o = r->param_count ? route_override(r, name) : NULL;
     if (o != NULL)
         value = o;
-    return upstream_request_add(req, name, value, strlen(value), err);
+    return upstream_request_add_known(req, name, name_length, value,
+                                      strlen(value), err);
 }
 
 /* "ce-foo" -> "HTTP_CE_FOO": attribute names are [a-z0-9], so distinct
@@ -82,7 +83,22 @@ static int add_ce_header(upstream_request *req, const char *header,
         char c = header[3 + i];
         name[8 + i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
     }
-    return upstream_request_add(req, name, value, strlen(value), err);
+    /* An attribute name is [a-z0-9]+ (cegate_event_set), so this one is
+     * [A-Z0-9_]+ already. */
+    return upstream_request_add_known(req, name, 8 + n, value, strlen(value), err);
+}
+
+/* The decimal digits of v, NUL-terminated, in out (printf costs more than
+ * the rest of a request's params together). */
+static const char *size_text(char out[24], size_t v)
+{
+    char *p = out + 23;
+    *p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return p;
 }
 
 static char *directory_of(const char *path)
@@ -117,8 +133,8 @@ int request_build(const cegate_event *ev, const route *r,
     for (size_t i = 0; i < msg->count; i++)
         if (ce_ascii_casecmp_n(msg->names[i], "content-type", 13) == 0)
             content_type = msg->values[i];
-    char length[32];
-    snprintf(length, sizeof length, "%zu", msg->body.length);
+    char length_text[24];
+    const char *length = size_text(length_text, msg->body.length);
 
     /* A front controller (SCRIPT_FILENAME given): the script is the
      * SCRIPT_NAME and the request path is PATH_INFO, as nginx's try_files
@@ -139,36 +155,41 @@ int request_build(const cegate_event *ev, const route *r,
             goto nomem;
         }
     }
+#define PARAM(name, value) {name, sizeof name - 1, value}
     const struct {
-        const char *name, *value;
+        const char *name;
+        size_t name_length;
+        const char *value;
     } fixed[] = {
-        {"QUERY_STRING", query ? query + 1 : ""},
-        {"REQUEST_METHOD", r->method},
-        {"CONTENT_TYPE", content_type},
-        {"CONTENT_LENGTH", length},
-        {"SCRIPT_NAME", script_name},
-        {"REQUEST_URI", request_uri},
-        {"DOCUMENT_URI", path},
-        {"DOCUMENT_ROOT", root},
-        {"SERVER_PROTOCOL", "HTTP/1.1"},
-        {"REQUEST_SCHEME", "http"},
-        {"GATEWAY_INTERFACE", "CGI/1.1"},
-        {"SERVER_SOFTWARE", PACKAGE_NAME "/" PACKAGE_VERSION},
-        {"REMOTE_ADDR", "127.0.0.1"},
-        {"REMOTE_PORT", "0"},
-        {"SERVER_ADDR", "127.0.0.1"},
-        {"SERVER_PORT", s->server_port},
-        {"SERVER_NAME", s->server_name},
-        {"REDIRECT_STATUS", "200"},
-        {"SCRIPT_FILENAME", s->script_filename},
-        {"PATH_INFO", path_info},
-        {"HTTP_HOST", s->server_name},
+        PARAM("QUERY_STRING", query ? query + 1 : ""),
+        PARAM("REQUEST_METHOD", r->method),
+        PARAM("CONTENT_TYPE", content_type),
+        PARAM("CONTENT_LENGTH", length),
+        PARAM("SCRIPT_NAME", script_name),
+        PARAM("REQUEST_URI", request_uri),
+        PARAM("DOCUMENT_URI", path),
+        PARAM("DOCUMENT_ROOT", root),
+        PARAM("SERVER_PROTOCOL", "HTTP/1.1"),
+        PARAM("REQUEST_SCHEME", "http"),
+        PARAM("GATEWAY_INTERFACE", "CGI/1.1"),
+        PARAM("SERVER_SOFTWARE", PACKAGE_NAME "/" PACKAGE_VERSION),
+        PARAM("REMOTE_ADDR", "127.0.0.1"),
+        PARAM("REMOTE_PORT", "0"),
+        PARAM("SERVER_ADDR", "127.0.0.1"),
+        PARAM("SERVER_PORT", s->server_port),
+        PARAM("SERVER_NAME", s->server_name),
+        PARAM("REDIRECT_STATUS", "200"),
+        PARAM("SCRIPT_FILENAME", s->script_filename),
+        PARAM("PATH_INFO", path_info),
+        PARAM("HTTP_HOST", s->server_name),
     };
+#undef PARAM
     rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof fixed / sizeof fixed[0]; i++)
-        if (fixed[i].value != NULL || route_override(r, fixed[i].name))
-            rc = add(req, r, fixed[i].name, fixed[i].value ? fixed[i].value : "",
-                     err);
+        if (fixed[i].value != NULL ||
+            (r->param_count && route_override(r, fixed[i].name)))
+            rc = add(req, r, fixed[i].name, fixed[i].name_length,
+                     fixed[i].value ? fixed[i].value : "", err);
     cegate_free(path);
     for (size_t i = 0; rc == 0 && i < msg->count; i++)
         if (ce_ascii_prefix(msg->names[i], "ce-"))

@@ -64,29 +64,51 @@ void upstream_request_reset(upstream_request *req)
     req->body_length = 0;
 }
 
-/* CGI meta-variable names: [A-Za-z0-9_]+ (RFC 3875 §4.1 allows a little
- * more, but every name we synthesize fits, and so does every HTTP_*). */
-static int valid_param_name(const char *name)
+/* What each byte may be: a request is built param by param for every
+ * event, so these checks are a table look-up a byte. */
+enum { NAME_BYTE = 1, VALUE_FORBIDDEN = 2 };
+static const unsigned char byte_class[256] = {
+    [0] = VALUE_FORBIDDEN, ['\r'] = VALUE_FORBIDDEN, ['\n'] = VALUE_FORBIDDEN,
+    ['0'] = NAME_BYTE, ['1'] = NAME_BYTE, ['2'] = NAME_BYTE, ['3'] = NAME_BYTE,
+    ['4'] = NAME_BYTE, ['5'] = NAME_BYTE, ['6'] = NAME_BYTE, ['7'] = NAME_BYTE,
+    ['8'] = NAME_BYTE, ['9'] = NAME_BYTE, ['_'] = NAME_BYTE,
+    ['A'] = NAME_BYTE, ['B'] = NAME_BYTE, ['C'] = NAME_BYTE, ['D'] = NAME_BYTE,
+    ['E'] = NAME_BYTE, ['F'] = NAME_BYTE, ['G'] = NAME_BYTE, ['H'] = NAME_BYTE,
+    ['I'] = NAME_BYTE, ['J'] = NAME_BYTE, ['K'] = NAME_BYTE, ['L'] = NAME_BYTE,
+    ['M'] = NAME_BYTE, ['N'] = NAME_BYTE, ['O'] = NAME_BYTE, ['P'] = NAME_BYTE,
+    ['Q'] = NAME_BYTE, ['R'] = NAME_BYTE, ['S'] = NAME_BYTE, ['T'] = NAME_BYTE,
+    ['U'] = NAME_BYTE, ['V'] = NAME_BYTE, ['W'] = NAME_BYTE, ['X'] = NAME_BYTE,
+    ['Y'] = NAME_BYTE, ['Z'] = NAME_BYTE,
+    ['a'] = NAME_BYTE, ['b'] = NAME_BYTE, ['c'] = NAME_BYTE, ['d'] = NAME_BYTE,
+    ['e'] = NAME_BYTE, ['f'] = NAME_BYTE, ['g'] = NAME_BYTE, ['h'] = NAME_BYTE,
+    ['i'] = NAME_BYTE, ['j'] = NAME_BYTE, ['k'] = NAME_BYTE, ['l'] = NAME_BYTE,
+    ['m'] = NAME_BYTE, ['n'] = NAME_BYTE, ['o'] = NAME_BYTE, ['p'] = NAME_BYTE,
+    ['q'] = NAME_BYTE, ['r'] = NAME_BYTE, ['s'] = NAME_BYTE, ['t'] = NAME_BYTE,
+    ['u'] = NAME_BYTE, ['v'] = NAME_BYTE, ['w'] = NAME_BYTE, ['x'] = NAME_BYTE,
+    ['y'] = NAME_BYTE, ['z'] = NAME_BYTE,
+};
+
+/* The length of a CGI meta-variable name, [A-Za-z0-9_]+ (RFC 3875 §4.1
+ * allows a little more, but every name we synthesize fits, and so does
+ * every HTTP_*), or 0 when it is not one. */
+static size_t param_name_length(const char *name)
 {
-    if (name == NULL || name[0] == '\0')
+    if (name == NULL)
         return 0;
-    for (const char *p = name; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-              (c >= '0' && c <= '9') || c == '_'))
-            return 0;
-    }
-    return 1;
+    size_t n = 0;
+    while (byte_class[(unsigned char)name[n]] & NAME_BYTE)
+        n++;
+    return name[n] == '\0' ? n : 0;
 }
 
-/* A copy of n bytes plus a NUL in the request's blocks, or NULL. */
-static char *copy_bytes(upstream_request *req, const char *s, size_t n)
+/* Room for n bytes in the request's blocks, or NULL. */
+static char *reserve_bytes(upstream_request *req, size_t n)
 {
     upstream_block *b = req->blocks;
     if (n >= SIZE_MAX - sizeof *b - BLOCK_BYTES)
         return NULL;
-    if (b == NULL || b->size - b->used < n + 1) {
-        size_t size = n + 1 > BLOCK_BYTES ? n + 1 : BLOCK_BYTES;
+    if (b == NULL || b->size - b->used < n) {
+        size_t size = n > BLOCK_BYTES ? n : BLOCK_BYTES;
         b = cegate_malloc(sizeof *b + size);
         if (b == NULL)
             return NULL;
@@ -103,10 +125,7 @@ static char *copy_bytes(upstream_request *req, const char *s, size_t n)
         }
     }
     char *c = b->bytes + b->used;
-    if (n)
-        memcpy(c, s, n);
-    c[n] = '\0';
-    b->used += n + 1;
+    b->used += n;
     return c;
 }
 
@@ -114,25 +133,29 @@ int upstream_request_add(upstream_request *req, const char *name,
                          const char *value, size_t value_length,
                          cegate_error *err)
 {
-    if (!valid_param_name(name))
+    size_t name_length = param_name_length(name);
+    if (name_length == 0)
         return cegate_error_set(err, CEGATE_ERR_NAME, name ? name : "",
                                 "a parameter name must be [A-Za-z0-9_]+"),
                -1;
+    return upstream_request_add_known(req, name, name_length, value,
+                                      value_length, err);
+}
+
+int upstream_request_add_known(upstream_request *req, const char *name,
+                               size_t name_length, const char *value,
+                               size_t value_length, cegate_error *err)
+{
     if (value == NULL && value_length != 0)
         return cegate_error_set(err, CEGATE_ERR_USAGE, name,
                                 "no value given"), -1;
-    /* memchr scans a word at a time; the loop only runs to say where. */
-    if (value_length > 0 && (memchr(value, '\0', value_length) != NULL ||
-                             memchr(value, '\r', value_length) != NULL ||
-                             memchr(value, '\n', value_length) != NULL)) {
-        size_t i = 0;
-        while (value[i] != '\0' && value[i] != '\r' && value[i] != '\n')
-            i++;
+    for (size_t i = 0; i < value_length; i++) {
         char c = value[i];
-        return cegate_error_set(err, CEGATE_ERR_VALUE, name,
-                                "a parameter value may not hold %s (byte %zu)",
-                                c == '\0' ? "NUL" : c == '\r' ? "CR" : "LF", i),
-               -1;
+        if (byte_class[(unsigned char)c] & VALUE_FORBIDDEN)
+            return cegate_error_set(err, CEGATE_ERR_VALUE, name,
+                                    "a parameter value may not hold %s (byte %zu)",
+                                    c == '\0' ? "NUL" : c == '\r' ? "CR" : "LF", i),
+                   -1;
     }
     if (req->param_count == req->param_capacity) {
         size_t cap = req->param_capacity ? req->param_capacity * 2 : 32;
@@ -149,13 +172,18 @@ int upstream_request_add(upstream_request *req, const char *name,
         req->params = p;
         req->param_capacity = cap;
     }
-    size_t name_length = strlen(name);
-    char *n = copy_bytes(req, name, name_length);
-    char *v = n != NULL ? copy_bytes(req, value ? value : "", value_length) : NULL;
-    if (n == NULL || v == NULL) {
-        return cegate_error_set(err, CEGATE_ERR_NOMEM, name, "out of memory"),
-               -1;
-    }
+    /* Name and value side by side, each NUL-terminated. */
+    if (name_length > SIZE_MAX / 2 || value_length > SIZE_MAX / 2)
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, name, "out of memory"), -1;
+    char *n = reserve_bytes(req, name_length + value_length + 2);
+    if (n == NULL)
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, name, "out of memory"), -1;
+    memcpy(n, name, name_length);
+    n[name_length] = '\0';
+    char *v = n + name_length + 1;
+    if (value_length)
+        memcpy(v, value, value_length);
+    v[value_length] = '\0';
     upstream_param *p = &req->params[req->param_count++];
     p->name = n;
     p->value = v;

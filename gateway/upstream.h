@@ -46,6 +46,12 @@ void upstream_request_reset(upstream_request *req);
 int upstream_request_add(upstream_request *req, const char *name,
                          const char *value, size_t value_length,
                          cegate_error *err);
+/* The same for a name the caller made of [A-Za-z0-9_] itself (a literal,
+ * or HTTP_CE_ and an attribute name), given with its length: it is not
+ * checked again. The value is. */
+int upstream_request_add_known(upstream_request *req, const char *name,
+                               size_t name_length, const char *value,
+                               size_t value_length, cegate_error *err);
 /* The value of a parameter, or NULL. */
 const char *upstream_request_get(const upstream_request *req, const char *name);
 

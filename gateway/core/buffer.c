@@ -78,8 +78,8 @@ static int grow(cegate_buffer *buf, size_t need, const char *what,
     return 0;
 }
 
-int cegate_buffer_append(cegate_buffer *buf, const void *bytes, size_t n,
-                         const char *what, cegate_error *err)
+int cegate_buffer_reserve(cegate_buffer *buf, size_t n, const char *what,
+                          cegate_error *err)
 {
     if (n > buf->max - buf->length || buf->length > buf->max) {
         cegate_error_set(err, CEGATE_ERR_LIMIT, what,
@@ -89,6 +89,15 @@ int cegate_buffer_append(cegate_buffer *buf, const void *bytes, size_t n,
     size_t need = buf->length + n;
     if (need + 1 > buf->capacity && grow(buf, need, what, err) < 0)
         return -1;
+    return 0;
+}
+
+int cegate_buffer_append(cegate_buffer *buf, const void *bytes, size_t n,
+                         const char *what, cegate_error *err)
+{
+    if (cegate_buffer_reserve(buf, n, what, err) < 0)
+        return -1;
+    size_t need = buf->length + n;
     if (n)
         memcpy(buf->data + buf->length, bytes, n);
     buf->length = need;

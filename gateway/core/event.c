@@ -182,8 +182,11 @@ static attribute *insert(cegate_event *ev, int rank, cegate_error *err,
     return &ev->attrs[at];
 }
 
-int cegate_event_set(cegate_event *ev, const char *name,
-                     const cegate_value *value, cegate_error *err)
+/* cegate_event_set, with the length of a string value given: the string
+ * need not be NUL-terminated (cegate_event_set_string copies it once). */
+static int set_value(cegate_event *ev, const char *name,
+                     const cegate_value *value, size_t string_length,
+                     cegate_error *err)
 {
     size_t name_length = strlen(name);
     if (!ce_is_attribute_name(name, name_length))
@@ -220,7 +223,7 @@ int cegate_event_set(cegate_event *ev, const char *name,
         if (value->u.string == NULL)
             return cegate_error_set(err, CEGATE_ERR_USAGE, name,
                                     "NULL string value"), -1;
-        size_t n = strlen(value->u.string);
+        size_t n = string_length;
         if (check_string_value(name, type, value->u.string, n, &ts, err) < 0)
             return -1;
         storage = ce_strndup(value->u.string, n);
@@ -278,6 +281,15 @@ int cegate_event_set(cegate_event *ev, const char *name,
     return 0;
 }
 
+int cegate_event_set(cegate_event *ev, const char *name,
+                     const cegate_value *value, cegate_error *err)
+{
+    size_t n = 0;
+    if (is_string_type(value->type) && value->u.string != NULL)
+        n = strlen(value->u.string);
+    return set_value(ev, name, value, n, err);
+}
+
 int cegate_event_set_string(cegate_event *ev, const char *name, const char *s,
                             size_t n, cegate_type ext_type, cegate_error *err)
 {
@@ -316,17 +328,10 @@ int cegate_event_set_string(cegate_event *ev, const char *name, const char *s,
         cegate_buffer_free(&b);
         return rc;
     }
-    default: {
+    default:
         /* The caller's string need not be NUL-terminated. */
-        char *copy = ce_strndup(s, n);
-        if (copy == NULL)
-            return cegate_error_set(err, CEGATE_ERR_NOMEM, name,
-                                    "out of memory"), -1;
-        v.u.string = copy;
-        int rc = cegate_event_set(ev, name, &v, err);
-        cegate_free(copy);
-        return rc;
-    }
+        v.u.string = s;
+        return set_value(ev, name, &v, n, err);
     }
 }
 

@@ -351,37 +351,71 @@ bad:
 
 /* Append s[0..n) as a JSON string. Copies runs that need no escaping in one
  * go; the text is valid UTF-8 already (every setter checks). */
+/* The escape sequence for c into esc (6 bytes); returns its length, or 0
+ * when c goes as it is. */
+static size_t json_escape(unsigned char c, char esc[6])
+{
+    static const char hex[] = "0123456789abcdef";
+    if (c >= 0x20 && c != '"' && c != '\\')
+        return 0;
+    esc[0] = '\\';
+    esc[1] = (char)c;
+    switch (c) {
+    case '"': case '\\': return 2;
+    case '\n': esc[1] = 'n'; return 2;
+    case '\r': esc[1] = 'r'; return 2;
+    case '\t': esc[1] = 't'; return 2;
+    case '\b': esc[1] = 'b'; return 2;
+    case '\f': esc[1] = 'f'; return 2;
+    default:
+        esc[1] = 'u';
+        esc[2] = '0';
+        esc[3] = '0';
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+        return 6;
+    }
+}
+
 int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
                           cegate_error *err)
 {
-    static const char hex[] = "0123456789abcdef";
+    char esc[6];
+    /* Room for the worst case (every byte \u00XX) reserved once, for the
+     * short strings most are (ids, keys, values), when the buffer's limit
+     * allows it: then the bytes are written in place. A long string goes
+     * run by run, so it never reserves six times its size. */
+    if (n <= 4096 && out->length <= out->max &&
+        6 * n + 2 <= out->max - out->length) {
+        if (cegate_buffer_reserve(out, 6 * n + 2, "output", err) < 0)
+            return -1;
+        char *o = out->data + out->length;
+        *o++ = '"';
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                *o++ = (char)c;
+            } else {
+                size_t len = json_escape(c, esc);
+                memcpy(o, esc, len);
+                o += len;
+            }
+        }
+        *o++ = '"';
+        *o = '\0';
+        out->length = (size_t)(o - out->data);
+        return 0;
+    }
+    /* Near the limit: piece by piece, so the error comes where it is due. */
     if (cegate_buffer_append_byte(out, '"', "output", err) < 0)
         return -1;
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
+        size_t len = json_escape((unsigned char)s[i], esc);
+        if (len == 0)
             continue;
-        if (cegate_buffer_append(out, s + run, i - run, "output", err) < 0)
-            return -1;
-        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
-        size_t len = 2;
-        switch (c) {
-        case '"': case '\\': break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            len = 6;
-        }
-        if (cegate_buffer_append(out, esc, len, "output", err) < 0)
+        if (cegate_buffer_append(out, s + run, i - run, "output", err) < 0 ||
+            cegate_buffer_append(out, esc, len, "output", err) < 0)
             return -1;
         run = i + 1;
     }
@@ -408,8 +442,8 @@ int ce_ascii_casecmp_n(const char *a, const char *b, size_t n)
 
 int ce_ascii_prefix(const char *s, const char *prefix)
 {
-    size_t n = strlen(prefix);
-    return strlen(s) >= n && ce_ascii_casecmp_n(s, prefix, n) == 0;
+    /* A shorter s differs at its NUL: no need to measure it. */
+    return ce_ascii_casecmp_n(s, prefix, strlen(prefix)) == 0;
 }
 
 char *ce_strndup(const char *s, size_t n)

@@ -35,6 +35,11 @@ int cegate_buffer_append_str(cegate_buffer *buf, const char *s,
                              const char *what, cegate_error *err);
 int cegate_buffer_append_byte(cegate_buffer *buf, char c, const char *what,
                               cegate_error *err);
+/* Make room for n more bytes (and the NUL) without writing them, for a
+ * writer that fills data + length itself; the same errors as append, and
+ * the maximum applies to length + n. */
+int cegate_buffer_reserve(cegate_buffer *buf, size_t n, const char *what,
+                          cegate_error *err);
 
 /* Hand the bytes over to the caller (free with cegate_free); the buffer is
  * left empty. Returns a valid empty string for an empty buffer, NULL only
