@@ -141,55 +141,55 @@ static void progress(run *r, int force)
             total / (t - r->started > 0 ? t - r->started : 1));
 }
 
-/* One line of output, written whole under the lock. */
-static void report(run *r, const char *id, const char *type, size_t line,
-                   const delivery_result *res)
+/* One line of output, built in `buf` (a worker's, reused for every event
+ * it reports) and written whole under the lock. */
+static void report_with(run *r, cegate_buffer *buf, const char *id,
+                        const char *type, size_t line, const delivery_result *res)
 {
-    cegate_buffer b;
-    cegate_buffer_init(&b, 1 << 20);
-    cegate_buffer_append_str(&b, "{\"status\":", NULL, NULL);
+    cegate_buffer_reset(buf);
+    cegate_buffer_append_str(buf, "{\"status\":", NULL, NULL);
     const char *status = delivery_status_name(res->status);
-    ce_append_json_string(&b, status, strlen(status), NULL);
+    ce_append_json_string(buf, status, strlen(status), NULL);
     if (id != NULL) {
-        append_field(&b, "id", id);
-        append_field(&b, "type", type);
+        append_field(buf, "id", id);
+        append_field(buf, "type", type);
     }
     /* Numbers without printf, which costs more than the rest of the line. */
     if (line > 0) {
-        cegate_buffer_append_str(&b, ",\"line\":", NULL, NULL);
-        ce_append_integer(&b, (long long)line, NULL);
+        cegate_buffer_append_str(buf, ",\"line\":", NULL, NULL);
+        ce_append_integer(buf, (long long)line, NULL);
     }
-    cegate_buffer_append_str(&b, ",\"code\":", NULL, NULL);
-    ce_append_integer(&b, res->http_status, NULL);
-    cegate_buffer_append_str(&b, ",\"attempts\":", NULL, NULL);
-    ce_append_integer(&b, res->attempts, NULL);
+    cegate_buffer_append_str(buf, ",\"code\":", NULL, NULL);
+    ce_append_integer(buf, res->http_status, NULL);
+    cegate_buffer_append_str(buf, ",\"attempts\":", NULL, NULL);
+    ce_append_integer(buf, res->attempts, NULL);
     /* ms with three decimals: whole microseconds. */
     long long us = res->ms > 0 ? (long long)(res->ms * 1000 + 0.5) : 0;
     char fraction[4] = {(char)('0' + us / 100 % 10), (char)('0' + us / 10 % 10),
                         (char)('0' + us % 10), '\0'};
-    cegate_buffer_append_str(&b, ",\"ms\":", NULL, NULL);
-    ce_append_integer(&b, us / 1000, NULL);
-    cegate_buffer_append_byte(&b, '.', NULL, NULL);
-    cegate_buffer_append_str(&b, fraction, NULL, NULL);
+    cegate_buffer_append_str(buf, ",\"ms\":", NULL, NULL);
+    ce_append_integer(buf, us / 1000, NULL);
+    cegate_buffer_append_byte(buf, '.', NULL, NULL);
+    cegate_buffer_append_str(buf, fraction, NULL, NULL);
     if (r->show_response && res->body.length > 0 &&
         ce_check_utf8(res->body.data, res->body.length, NULL, NULL) == 0) {
-        cegate_buffer_append_str(&b, ",\"response\":", NULL, NULL);
-        ce_append_json_string(&b, res->body.data, res->body.length, NULL);
+        cegate_buffer_append_str(buf, ",\"response\":", NULL, NULL);
+        ce_append_json_string(buf, res->body.data, res->body.length, NULL);
     }
     if (res->status != DELIVERY_DELIVERED) {
         char text[1024];
         error_text(&res->error, text, sizeof text);
-        append_field(&b, "error", text);
+        append_field(buf, "error", text);
         if (res->log.length > 0 && ce_check_utf8(res->log.data, res->log.length,
                                                  NULL, NULL) == 0) {
-            cegate_buffer_append_str(&b, ",\"app_stderr\":", NULL, NULL);
-            ce_append_json_string(&b, res->log.data, res->log.length, NULL);
+            cegate_buffer_append_str(buf, ",\"app_stderr\":", NULL, NULL);
+            ce_append_json_string(buf, res->log.data, res->log.length, NULL);
         }
     }
-    cegate_buffer_append_str(&b, "}\n", NULL, NULL);
+    cegate_buffer_append_str(buf, "}\n", NULL, NULL);
 
     pthread_mutex_lock(&r->lock);
-    fwrite(b.data, 1, b.length, stdout);
+    fwrite(buf->data, 1, buf->length, stdout);
     if (r->flush_each)
         fflush(stdout);
     switch (res->status) {
@@ -204,6 +204,14 @@ static void report(run *r, const char *id, const char *type, size_t line,
     }
     progress(r, 0);
     pthread_mutex_unlock(&r->lock);
+}
+
+static void report(run *r, const char *id, const char *type, size_t line,
+                   const delivery_result *res)
+{
+    cegate_buffer b;
+    cegate_buffer_init(&b, 1 << 20);
+    report_with(r, &b, id, type, line, res);
     cegate_buffer_free(&b);
 }
 
@@ -257,14 +265,14 @@ typedef struct pool {
     size_t thread_count;
 } pool;
 
-static void deliver_slot(run *r, slot *sl)
+static void deliver_slot(run *r, slot *sl, cegate_buffer *line)
 {
     delivery_result res;
     delivery_result_init(&res);
     res.keep_body = r->show_response;
     deliver_request(sl->app, sl->route, &sl->dr, &res);
     const char *id = sl->names.data;
-    report(r, id, id + strlen(id) + 1, sl->line, &res);
+    report_with(r, line, id, id + strlen(id) + 1, sl->line, &res);
     delivery_result_free(&res);
 }
 
@@ -314,8 +322,11 @@ static void *worker(void *arg)
     run_as_batch();
     pool *p = arg;
     slot *sl = NULL;
+    cegate_buffer line; /* the outcome line, reused */
+    cegate_buffer_init(&line, 1 << 20);
     while ((sl = next_slot(p, sl)) != NULL)
-        deliver_slot(p->run, sl);
+        deliver_slot(p->run, sl, &line);
+    cegate_buffer_free(&line);
     return NULL;
 }
 

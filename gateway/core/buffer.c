@@ -53,7 +53,10 @@ void cegate_buffer_reset(cegate_buffer *buf)
 static int grow(cegate_buffer *buf, size_t need, const char *what,
                 cegate_error *err)
 {
-    size_t cap = buf->capacity < 64 ? 64 : buf->capacity;
+    /* From 256 bytes: most buffers hold a header, a line or a small body,
+     * and growing one by doubling from less is several allocations an
+     * event for nothing. */
+    size_t cap = buf->capacity < 256 ? 256 : buf->capacity;
     while (cap < need + 1) {
         if (cap > SIZE_MAX / 2) {
             cap = need + 1;
