@@ -77,6 +77,11 @@ int ce_check_string(const char *s, size_t n, const char *what,
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
+        /* Printable ASCII, most of every attribute value, a byte a step. */
+        if (p[i] >= 0x20 && p[i] < 0x7F) {
+            i++;
+            continue;
+        }
         uint32_t cp;
         size_t len;
         if (p[i] < 0x80) {
