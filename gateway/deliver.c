@@ -216,9 +216,16 @@ void delivery_request_init(delivery_request *dr)
     cegate_http_message_init(&dr->msg, MAX_RESPONSE_BYTES * 2);
 }
 
+/* What a reused request keeps of its body's buffer: enough for the small
+ * events most are, never the memory of one large event for the rest of a
+ * run (a replay keeps a few hundred requests). */
+#define KEEP_BODY_BYTES (64u << 10)
+
 int delivery_request_build(app *a, const route *r, const cegate_event *ev,
                            delivery_request *dr, cegate_error *err)
 {
+    if (dr->msg.body.capacity > KEEP_BODY_BYTES)
+        cegate_buffer_free(&dr->msg.body);
     upstream_request_reset(&dr->req);
     cegate_http_message_reset(&dr->msg);
     return request_build(ev, r, &a->options.request, &dr->req, &dr->msg, err);

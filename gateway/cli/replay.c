@@ -204,6 +204,9 @@ static void report_with(run *r, cegate_buffer *buf, const char *id,
     }
     progress(r, 0);
     pthread_mutex_unlock(&r->lock);
+    /* A line that carried a large response is not kept for the next. */
+    if (buf->capacity > (1u << 16))
+        cegate_buffer_free(buf);
 }
 
 static void report(run *r, const char *id, const char *type, size_t line,

@@ -274,3 +274,71 @@ Test(config, outcomes_override_the_rules_exact_before_class)
     cr_assert_eq(route_status_outcome(r, 600), ROUTE_OUTCOME_DEFAULT);
     config_free(&c);
 }
+
+/* ---- a request built again in place (replay's recycled slots) ------------------- */
+
+/* Build `ev` into `dr` and return the request's CONTENT_LENGTH. */
+static const char *build_into(app *a, const route *r, const cegate_event *ev,
+                              delivery_request *dr)
+{
+    cegate_error err;
+    cegate_error_clear(&err);
+    cr_assert_eq(delivery_request_build(a, r, ev, dr, &err), 0, "%s", err.text);
+    const char *length = upstream_request_get(&dr->req, "CONTENT_LENGTH");
+    cr_assert_not_null(length);
+    return length;
+}
+
+Test(delivery_request, rebuilt_in_place_it_is_the_new_event_and_keeps_no_large_body)
+{
+    app_options o;
+    app_options_default(&o);
+    cegate_error err;
+    cegate_error_clear(&err);
+    app *a = app_open("unix:/nonexistent/cegate-test.sock", &o, &err);
+    cr_assert_not_null(a, "%s", err.text);
+    route r;
+    cr_assert_eq(route_init_default(&r, &err), 0, "%s", err.text);
+
+    /* A 1 MiB body, then a small one, then the large one again. */
+    size_t big_size = 1u << 20;
+    char *big_json = malloc(big_size + 200);
+    cr_assert_not_null(big_json);
+    int head = snprintf(big_json, 200, "{\"specversion\":\"1.0\",\"id\":\"big\","
+                                       "\"source\":\"/s\",\"type\":\"t\","
+                                       "\"datacontenttype\":\"text/plain\",\"data\":\"");
+    memset(big_json + head, 'x', big_size);
+    strcpy(big_json + head + big_size, "\"}");
+    cegate_event *big = event_of(big_json);
+    cegate_event *small = event_of("{\"specversion\":\"1.0\",\"id\":\"small\","
+                                   "\"source\":\"/s\",\"type\":\"t\","
+                                   "\"datacontenttype\":\"text/plain\",\"data\":\"hi\"}");
+    delivery_request dr, fresh;
+    delivery_request_init(&dr);
+    delivery_request_init(&fresh);
+
+    cr_assert_str_eq(build_into(a, &r, big, &dr), "1048576");
+    cr_assert_str_eq(build_into(a, &r, small, &dr), "2");
+    cr_assert_eq(dr.req.body_length, 2);
+    cr_assert_arr_eq(dr.req.body, "hi", 2);
+    cr_assert_str_eq(upstream_request_get(&dr.req, "HTTP_CE_ID"), "small");
+    cr_assert_leq(dr.msg.body.capacity, 64u << 10,
+                  "a recycled request kept a %zu-byte body buffer", dr.msg.body.capacity);
+    /* The same params, in the same order, as a request built afresh. */
+    build_into(a, &r, small, &fresh);
+    cr_assert_eq(dr.req.param_count, fresh.req.param_count);
+    for (size_t i = 0; i < fresh.req.param_count; i++) {
+        cr_assert_str_eq(dr.req.params[i].name, fresh.req.params[i].name);
+        cr_assert_str_eq(dr.req.params[i].value, fresh.req.params[i].value);
+    }
+    cr_assert_str_eq(build_into(a, &r, big, &dr), "1048576");
+    cr_assert_eq(dr.req.body_length, big_size);
+
+    delivery_request_free(&dr);
+    delivery_request_free(&fresh);
+    cegate_event_free(big);
+    cegate_event_free(small);
+    free(big_json);
+    route_free(&r);
+    app_close(a);
+}
