@@ -307,13 +307,14 @@ static slot *next_slot(pool *p, slot *done)
     return sl;
 }
 
-/* A replay is a batch job beside the app it feeds, so its threads run as
- * SCHED_BATCH: a worker woken by the app's answer then does not preempt
- * the app before it has gone back to read its next request. With as many
- * busy processes as cores, that preemption cost the app a context switch
- * more an event, and the run a tenth of its throughput (measured with
- * bench_replay at N=2 on 2 cores). Unprivileged; if refused, nothing
- * changes. */
+/* The workers run as SCHED_BATCH: a worker woken by the app's answer
+ * then does not preempt the app before it has gone back to read its next
+ * request. With as many busy processes as cores, that preemption cost the
+ * app a context switch more an event, and the run a tenth of its
+ * throughput (measured with bench_replay at N=2 on 2 cores). The reader
+ * keeps the normal policy: it feeds the pipeline, and when it lags behind
+ * the workers and the app wait (as batch it did, now and then, measured).
+ * Unprivileged; if refused, nothing changes. */
 static void run_as_batch(void)
 {
     struct sched_param sp = {0};
@@ -962,7 +963,6 @@ int cli_replay(int argc, char **argv)
         cli_error(COMMAND, "cannot start %zu worker threads", threads);
         rc = EX_OSERR;
     } else {
-        run_as_batch(); /* the reader, as the workers */
         rc = read_and_replay(reg, &s, &p, input, options.limits.max_input_bytes);
         pool_stop(&p);
     }
