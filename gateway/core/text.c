@@ -354,8 +354,6 @@ bad:
 
 /* ---- JSON strings ------------------------------------------------------ */
 
-/* Append s[0..n) as a JSON string. Copies runs that need no escaping in one
- * go; the text is valid UTF-8 already (every setter checks). */
 /* The escape sequence for c into esc (6 bytes); returns its length, or 0
  * when c goes as it is. */
 static size_t json_escape(unsigned char c, char esc[6])
@@ -382,6 +380,8 @@ static size_t json_escape(unsigned char c, char esc[6])
     }
 }
 
+/* Append s[0..n) as a JSON string; the text is valid UTF-8 already (every
+ * setter checks). */
 int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
                           cegate_error *err)
 {
