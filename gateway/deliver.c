@@ -295,12 +295,10 @@ void deliver_event(app *a, const route *r, const cegate_event *ev,
     delivery_request dr;
     delivery_request_init(&dr);
     cegate_error_clear(&res->error);
-    if (delivery_request_build(a, r, ev, &dr, &res->error) < 0) {
+    if (delivery_request_build(a, r, ev, &dr, &res->error) < 0)
         res->status = DELIVERY_INVALID;
-        res->ms = now_ms() - start;
-    } else {
+    else
         deliver_request(a, r, &dr, res);
-        res->ms = now_ms() - start; /* the request's building included */
-    }
+    res->ms = now_ms() - start; /* the request's building included */
     delivery_request_free(&dr);
 }

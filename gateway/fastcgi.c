@@ -62,14 +62,12 @@ _Static_assert(sizeof(FCGI_Header) == FCGI_HEADER_LEN, "FCGI_Header is 8 bytes")
 
 /* Lengths from 2^31 on cannot be encoded; the encoder never gets near them,
  * a pair being at most FCGI_MAX_CONTENT bytes. */
-/* Static copies for the encoder: an exported function of a shared library
- * is called through the PLT, a call per length of every param. */
-static inline size_t length_size(size_t length)
+size_t fcgi_length_size(size_t length)
 {
     return length < 128 ? 1 : 4;
 }
 
-static inline size_t length_write(unsigned char *out, size_t length)
+size_t fcgi_length_write(unsigned char *out, size_t length)
 {
     if (length < 128) {
         out[0] = (unsigned char)length;
@@ -80,16 +78,6 @@ static inline size_t length_write(unsigned char *out, size_t length)
     out[2] = (unsigned char)(length >> 8);
     out[3] = (unsigned char)length;
     return 4;
-}
-
-size_t fcgi_length_size(size_t length)
-{
-    return length_size(length);
-}
-
-size_t fcgi_length_write(unsigned char *out, size_t length)
-{
-    return length_write(out, length);
 }
 
 /* ---- request encoding ---------------------------------------------------------- */
@@ -104,8 +92,8 @@ static size_t pair_size(const upstream_param *p)
 {
     if (p->name_length > FCGI_MAX_CONTENT || p->value_length > FCGI_MAX_CONTENT)
         return 0;
-    size_t n = length_size(p->name_length) +
-               length_size(p->value_length) + p->name_length +
+    size_t n = fcgi_length_size(p->name_length) +
+               fcgi_length_size(p->value_length) + p->name_length +
                p->value_length;
     return n <= FCGI_MAX_CONTENT ? n : 0;
 }
@@ -233,8 +221,8 @@ int fcgi_encode_request(const upstream_request *req, int keep_conn,
         o = put_header(o, FCGI_PARAMS, content, pad);
         for (size_t k = i; k < end; k++) {
             const upstream_param *p = &req->params[k];
-            o += length_write(o, p->name_length);
-            o += length_write(o, p->value_length);
+            o += fcgi_length_write(o, p->name_length);
+            o += fcgi_length_write(o, p->value_length);
             memcpy(o, p->name, p->name_length);
             o += p->name_length;
             if (p->value_length)

@@ -69,23 +69,8 @@ void upstream_request_reset(upstream_request *req)
 enum { NAME_BYTE = 1, VALUE_FORBIDDEN = 2 };
 static const unsigned char byte_class[256] = {
     [0] = VALUE_FORBIDDEN, ['\r'] = VALUE_FORBIDDEN, ['\n'] = VALUE_FORBIDDEN,
-    ['0'] = NAME_BYTE, ['1'] = NAME_BYTE, ['2'] = NAME_BYTE, ['3'] = NAME_BYTE,
-    ['4'] = NAME_BYTE, ['5'] = NAME_BYTE, ['6'] = NAME_BYTE, ['7'] = NAME_BYTE,
-    ['8'] = NAME_BYTE, ['9'] = NAME_BYTE, ['_'] = NAME_BYTE,
-    ['A'] = NAME_BYTE, ['B'] = NAME_BYTE, ['C'] = NAME_BYTE, ['D'] = NAME_BYTE,
-    ['E'] = NAME_BYTE, ['F'] = NAME_BYTE, ['G'] = NAME_BYTE, ['H'] = NAME_BYTE,
-    ['I'] = NAME_BYTE, ['J'] = NAME_BYTE, ['K'] = NAME_BYTE, ['L'] = NAME_BYTE,
-    ['M'] = NAME_BYTE, ['N'] = NAME_BYTE, ['O'] = NAME_BYTE, ['P'] = NAME_BYTE,
-    ['Q'] = NAME_BYTE, ['R'] = NAME_BYTE, ['S'] = NAME_BYTE, ['T'] = NAME_BYTE,
-    ['U'] = NAME_BYTE, ['V'] = NAME_BYTE, ['W'] = NAME_BYTE, ['X'] = NAME_BYTE,
-    ['Y'] = NAME_BYTE, ['Z'] = NAME_BYTE,
-    ['a'] = NAME_BYTE, ['b'] = NAME_BYTE, ['c'] = NAME_BYTE, ['d'] = NAME_BYTE,
-    ['e'] = NAME_BYTE, ['f'] = NAME_BYTE, ['g'] = NAME_BYTE, ['h'] = NAME_BYTE,
-    ['i'] = NAME_BYTE, ['j'] = NAME_BYTE, ['k'] = NAME_BYTE, ['l'] = NAME_BYTE,
-    ['m'] = NAME_BYTE, ['n'] = NAME_BYTE, ['o'] = NAME_BYTE, ['p'] = NAME_BYTE,
-    ['q'] = NAME_BYTE, ['r'] = NAME_BYTE, ['s'] = NAME_BYTE, ['t'] = NAME_BYTE,
-    ['u'] = NAME_BYTE, ['v'] = NAME_BYTE, ['w'] = NAME_BYTE, ['x'] = NAME_BYTE,
-    ['y'] = NAME_BYTE, ['z'] = NAME_BYTE,
+    ['0' ... '9'] = NAME_BYTE, ['A' ... 'Z'] = NAME_BYTE, ['a' ... 'z'] = NAME_BYTE,
+    ['_'] = NAME_BYTE,
 };
 
 /* The length of a CGI meta-variable name, [A-Za-z0-9_]+ (RFC 3875 §4.1

@@ -342,7 +342,8 @@ static slot *take_slot(pool *p)
 {
     queue *q = &p->q;
     pthread_mutex_lock(&q->lock);
-    while (q->free_count == 0 || q->count == QUEUE_SIZE) {
+    /* With the ring not full a slot is always free (see queue). */
+    while (q->count == QUEUE_SIZE) {
         q->reader_waiting = 1;
         pthread_cond_wait(&q->not_full, &q->lock);
     }

@@ -14,10 +14,9 @@
 
 #include "core/text.h"
 
-/* Decimal digits of v into out (at least 21 bytes), no NUL; returns the
- * length. snprintf costs two thousand instructions a number, and data is
+/* snprintf costs two thousand instructions a number, and numbers are
  * written for every event delivered. */
-static size_t integer_text(char *out, long long v)
+size_t ce_integer_text(char *out, long long v)
 {
     char reversed[24];
     size_t n = 0;
@@ -38,7 +37,7 @@ static size_t integer_text(char *out, long long v)
 int ce_append_integer(cegate_buffer *out, long long v, cegate_error *err)
 {
     char text[24];
-    return cegate_buffer_append(out, text, integer_text(text, v), "output", err);
+    return cegate_buffer_append(out, text, ce_integer_text(text, v), "output", err);
 }
 
 /* The common reals, such as amounts: at most 15 significant digits with at
@@ -69,7 +68,7 @@ static size_t fixed_point_text(char *out, double v)
         size_t len = 0;
         if (v < 0)
             out[len++] = '-';
-        len += integer_text(out + len, whole);
+        len += ce_integer_text(out + len, whole);
         out[len++] = '.';
         if (k == 0) {
             out[len++] = '0';

@@ -56,6 +56,9 @@ int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
 
 /* Append an integer in decimal. */
 int ce_append_integer(cegate_buffer *out, long long v, cegate_error *err);
+/* The decimal digits of v into out (at least 21 bytes), no NUL; returns
+ * their count. */
+size_t ce_integer_text(char *out, long long v);
 
 /* Append a JSON value, compact, keys in order, reals in the fewest digits
  * that read back as the same double (json_write.c). */
