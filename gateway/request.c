@@ -62,7 +62,7 @@ static const char *route_override(const route *r, const char *name)
 static int add(upstream_request *req, const route *r, const char *name,
                size_t name_length, const char *value, cegate_error *err)
 {
-    const char *o = r->param_count ? route_override(r, name) : NULL;
+    const char *o = route_override(r, name);
     if (o != NULL)
         value = o;
     return upstream_request_add_known(req, name, name_length, value,
@@ -87,7 +87,6 @@ static int add_ce_header(upstream_request *req, const char *header,
      * [A-Z0-9_]+ already. */
     return upstream_request_add_known(req, name, 8 + n, value, strlen(value), err);
 }
-
 
 static char *directory_of(const char *path)
 {
@@ -176,8 +175,7 @@ int request_build(const cegate_event *ev, const route *r,
 #undef PARAM
     rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof fixed / sizeof fixed[0]; i++)
-        if (fixed[i].value != NULL ||
-            (r->param_count && route_override(r, fixed[i].name)))
+        if (fixed[i].value != NULL || route_override(r, fixed[i].name))
             rc = add(req, r, fixed[i].name, fixed[i].name_length,
                      fixed[i].value ? fixed[i].value : "", err);
     cegate_free(path);

@@ -219,13 +219,14 @@ static int read_escape(reader *r)
     return append_code_point(&r->scratch, cp) < 0 ? (out_of_memory(r), -1) : 0;
 }
 
-/* The string whose opening quote is at r->p. Its bytes are returned in
- * place when it has no escape, else unescaped in r->scratch. */
 /* Plain string bytes: 0x20..0x7F other than '"' and '\\' (a table, so the
  * scan is one look-up a byte). */
 static const unsigned char plain_string_byte[256] = {
     [0x20 ... 0x21] = 1, [0x23 ... 0x5B] = 1, [0x5D ... 0x7F] = 1,
 };
+
+/* The string whose opening quote is at r->p. Its bytes are returned in
+ * place when it has no escape, else unescaped in r->scratch. */
 
 static int read_string(reader *r, const char **out, size_t *length)
 {

@@ -354,8 +354,8 @@ bad:
 
 /* ---- JSON strings ------------------------------------------------------ */
 
-/* The escape sequence for c into esc (6 bytes); returns its length, or 0
- * when c goes as it is. */
+/* The escape sequence for c into esc (room for 6 bytes); returns its
+ * length, or 0 when c goes as it is (nothing written). */
 static size_t json_escape(unsigned char c, char esc[6])
 {
     static const char hex[] = "0123456789abcdef";
@@ -397,21 +397,19 @@ int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
         char *o = out->data + out->length;
         *o++ = '"';
         for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (c >= 0x20 && c != '"' && c != '\\') {
-                *o++ = (char)c;
-            } else {
-                size_t len = json_escape(c, esc);
-                memcpy(o, esc, len);
+            size_t len = json_escape((unsigned char)s[i], o);
+            if (len == 0)
+                *o++ = s[i];
+            else
                 o += len;
-            }
         }
         *o++ = '"';
         *o = '\0';
         out->length = (size_t)(o - out->data);
         return 0;
     }
-    /* Near the limit: piece by piece, so the error comes where it is due. */
+    /* Long, or near the limit: run by run, so the error comes where it is
+     * due. */
     if (cegate_buffer_append_byte(out, '"', "output", err) < 0)
         return -1;
     size_t run = 0;
