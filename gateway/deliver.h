@@ -9,9 +9,9 @@
 #ifndef CEGATE_GATEWAY_DELIVER_H
 #define CEGATE_GATEWAY_DELIVER_H
 
-#include "cgi.h"
-#include "fastcgi.h"
-#include "request.h"
+#include "upstream/cgi.h"
+#include "upstream/fcgi_pool.h"
+#include "upstream/request.h"
 #include "route.h"
 
 typedef struct app_options {

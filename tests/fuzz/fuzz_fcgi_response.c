@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fastcgi.h"
+#include "upstream/fcgi_record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "../common/run.h"
-#include "cgi.h"
+#include "upstream/cgi.h"
 
 static char dir[256]; /* short: paths built from it fit in PATH_MAX */
 

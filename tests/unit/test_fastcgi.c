@@ -38,7 +38,7 @@
 #include <fastcgi.h>
 
 #include "../common/run.h"
-#include "fastcgi.h"
+#include "upstream/fcgi_pool.h"
 
 /* ---- small helpers -------------------------------------------------------------- */
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "upstream.h"
+#include "upstream/upstream.h"
 
 /* ---- running the parser ---------------------------------------------------------- */
 

@@ -40,7 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgi.h"
+#include "upstream/cgi.h"
 
 #if defined(__GLIBC__) && !(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
 #error "cgi.c needs posix_spawn_file_actions_addchdir_np (glibc 2.29 or later)"

@@ -2,7 +2,7 @@
 #ifndef CEGATE_GATEWAY_CGI_H
 #define CEGATE_GATEWAY_CGI_H
 
-#include "upstream.h"
+#include "upstream/upstream.h"
 
 typedef struct cgi_config {
     const char *program;       /* absolute path; run without a shell */

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "upstream.h"
+#include "upstream/upstream.h"
 
 enum { CGI_HEADERS = 0, CGI_BODY, CGI_FAILED };
 

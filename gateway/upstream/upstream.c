@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "upstream.h"
+#include "upstream/upstream.h"
 
 /* ---- request ------------------------------------------------------------------ */
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/text.h"
-#include "request.h"
+#include "upstream/request.h"
 
 void request_settings_default(request_settings *s)
 {

@@ -7,7 +7,7 @@
 
 #include "cegate/format.h"
 #include "route.h"
-#include "upstream.h"
+#include "upstream/upstream.h"
 
 typedef struct request_settings {
     const char *script_filename; /* SCRIPT_FILENAME; NULL: not sent */

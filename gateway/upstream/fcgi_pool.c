@@ -1,0 +1,557 @@
+/* fcgi_pool.c - the FastCGI client's connections: a pool of them to one
+ * app, and one request's exchange on one (records are fcgi_record.c's).
+ *
+ * Facts this follows (../shared/reference/FASTCGI-AND-PERF.md §1):
+ * - one request at a time per connection, request id 1, no multiplexing and
+ *   no pipelining: libfcgi loses a second request, php-fpm drops it;
+ * - a request goes out in one write: BEGIN_REQUEST, PARAMS records (a
+ *   name-value pair never spans two of them, php-fpm parses each record on
+ *   its own), an empty PARAMS, STDIN records, an empty STDIN;
+ * - records carry at most 65528 content bytes, padded to a multiple of 8:
+ *   php-fpm rejects contentLength + paddingLength > 65535;
+ * - only END_REQUEST ends a response (php-fpm sends no empty STDOUT);
+ * - the pool never holds more connections than the app has workers (an idle
+ *   kept connection pins a libfcgi process or a php-fpm child), closes idle
+ *   ones after idle_timeout_ms, and treats any EOF or reset on a kept
+ *   connection as "reconnect": the request is sent again on a fresh
+ *   connection when not a byte of its answer had come back.
+ *
+ * No process-wide state is touched: writes use MSG_NOSIGNAL, so a closed
+ * connection gives EPIPE and never SIGPIPE. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "upstream/fcgi_address.h"
+#include "upstream/fcgi_pool.h"
+
+#define FCGI_READ_CHUNK (64u * 1024)        /* one recv() */
+#define FCGI_MAX_POOL 65536
+#define FCGI_KEEP_BUFFER (1024u * 1024)     /* keep a request buffer this big */
+
+/* ---- configuration ------------------------------------------------ */
+
+void fcgi_config_default(fcgi_config *cfg, const char *address)
+{
+    cfg->address = address;
+    cfg->max_connections = 1;
+    cfg->keep_alive = 1;
+    cfg->idle_timeout_ms = 2000;
+    cfg->connect_timeout_ms = 2000;
+    cfg->io_timeout_ms = 30000;
+    cfg->max_response_bytes = 16u * 1024 * 1024;
+    cfg->max_log_bytes = 64u * 1024;
+}
+
+typedef struct fcgi_slot {
+    int fd;              /* -1: not connected */
+    int blocking;        /* fd blocks on recv, up to io_timeout_ms */
+    int busy;            /* a request holds it */
+    int64_t idle_since;  /* ms (monotonic) when it was last released */
+    cegate_buffer out;   /* the encoded request */
+    char *in;            /* FCGI_READ_CHUNK bytes */
+} fcgi_slot;
+
+struct fcgi_pool {
+    fcgi_config cfg;
+    char *address;       /* our copy, for messages */
+        fcgi_address addr;
+    pthread_mutex_t lock;
+    pthread_cond_t available;
+    fcgi_slot *slots;    /* cfg.max_connections of them */
+};
+
+static const char *error_text(int e, char *buf, size_t n)
+{
+    return strerror_r(e, buf, n);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the pool --------------------------------------------------------------------- */
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+fcgi_pool *fcgi_pool_new(const fcgi_config *cfg, cegate_error *err)
+{
+    if (cfg == NULL)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "no configuration"), NULL;
+    if (cfg->max_connections < 1 || cfg->max_connections > FCGI_MAX_POOL)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "max_connections",
+                                "must be from 1 to %d", FCGI_MAX_POOL), NULL;
+    if (cfg->idle_timeout_ms < 0)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "idle_timeout_ms",
+                                "must not be negative"), NULL;
+    if (cfg->connect_timeout_ms < 0)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "connect_timeout_ms",
+                                "must not be negative"), NULL;
+    if (cfg->io_timeout_ms < 0)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "io_timeout_ms",
+                                "must not be negative"), NULL;
+    fcgi_pool *pool = cegate_malloc(sizeof *pool);
+    if (pool == NULL)
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory"),
+               NULL;
+    memset(pool, 0, sizeof *pool);
+    pool->cfg = *cfg;
+    if (fcgi_address_parse(&pool->addr, cfg->address, err) < 0) {
+        cegate_free(pool);
+        return NULL;
+    }
+    size_t alen = strlen(cfg->address);
+    pool->address = cegate_malloc(alen + 1);
+    pool->slots = cegate_malloc(cfg->max_connections * sizeof *pool->slots);
+    if (pool->address == NULL || pool->slots == NULL) {
+        cegate_free(pool->address);
+        cegate_free(pool->slots);
+        cegate_free(pool);
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory"),
+               NULL;
+    }
+    memcpy(pool->address, cfg->address, alen + 1);
+    pool->cfg.address = pool->address;
+    for (size_t i = 0; i < cfg->max_connections; i++) {
+        pool->slots[i].fd = -1;
+        pool->slots[i].busy = 0;
+        pool->slots[i].idle_since = 0;
+        pool->slots[i].in = NULL;
+        cegate_buffer_init(&pool->slots[i].out, SIZE_MAX);
+    }
+    int mrc = pthread_mutex_init(&pool->lock, NULL);
+    int crc = mrc == 0 ? pthread_cond_init(&pool->available, NULL) : -1;
+    if (mrc != 0 || crc != 0) {
+        if (mrc == 0)
+            pthread_mutex_destroy(&pool->lock);
+        cegate_free(pool->address);
+        cegate_free(pool->slots);
+        cegate_free(pool);
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL,
+                                "cannot create the pool's lock"), NULL;
+    }
+    return pool;
+}
+
+void fcgi_pool_free(fcgi_pool *pool)
+{
+    if (pool == NULL)
+        return;
+    for (size_t i = 0; i < pool->cfg.max_connections; i++) {
+        close_fd(&pool->slots[i].fd);
+        cegate_buffer_free(&pool->slots[i].out);
+        cegate_free(pool->slots[i].in);
+    }
+    pthread_cond_destroy(&pool->available);
+    pthread_mutex_destroy(&pool->lock);
+    cegate_free(pool->slots);
+    cegate_free(pool->address);
+    cegate_free(pool);
+}
+
+/* Close the connections idle for idle_timeout_ms or more. Lock held. */
+static void close_idle_locked(fcgi_pool *pool, int64_t now)
+{
+    if (pool->cfg.idle_timeout_ms <= 0)
+        return;
+    for (size_t i = 0; i < pool->cfg.max_connections; i++) {
+        fcgi_slot *s = &pool->slots[i];
+        if (!s->busy && s->fd >= 0 &&
+            now - s->idle_since >= pool->cfg.idle_timeout_ms)
+            close_fd(&s->fd);
+    }
+}
+
+void fcgi_pool_close_idle(fcgi_pool *pool)
+{
+    if (pool == NULL)
+        return;
+    pthread_mutex_lock(&pool->lock);
+    close_idle_locked(pool, now_ms());
+    pthread_mutex_unlock(&pool->lock);
+}
+
+/* Take a slot: a kept connection when one is idle (the most recently used,
+ * so that the others age out), else an unconnected slot; wait while every
+ * slot is busy. `fresh`: the caller wants a new connection (a kept one just
+ * failed, so the others may be stale too). *reused says whether the slot
+ * comes with a kept connection. */
+static fcgi_slot *acquire(fcgi_pool *pool, int fresh, int *reused)
+{
+    pthread_mutex_lock(&pool->lock);
+    for (;;) {
+        close_idle_locked(pool, now_ms());
+        fcgi_slot *idle = NULL, *empty = NULL;
+        for (size_t i = 0; i < pool->cfg.max_connections; i++) {
+            fcgi_slot *s = &pool->slots[i];
+            if (s->busy)
+                continue;
+            if (s->fd < 0) {
+                if (empty == NULL)
+                    empty = s;
+            } else if (idle == NULL || s->idle_since > idle->idle_since) {
+                idle = s;
+            }
+        }
+        fcgi_slot *take = fresh ? (empty ? empty : idle) : (idle ? idle : empty);
+        if (take != NULL) {
+            take->busy = 1;
+            pthread_mutex_unlock(&pool->lock);
+            if (fresh)
+                close_fd(&take->fd);
+            *reused = take->fd >= 0;
+            return take;
+        }
+        pthread_cond_wait(&pool->available, &pool->lock);
+    }
+}
+
+static void release(fcgi_pool *pool, fcgi_slot *s, int keep)
+{
+    if (!keep || !pool->cfg.keep_alive)
+        close_fd(&s->fd);
+    if (s->out.capacity > FCGI_KEEP_BUFFER)
+        cegate_buffer_free(&s->out);
+    else
+        cegate_buffer_reset(&s->out);
+    pthread_mutex_lock(&pool->lock);
+    s->busy = 0;
+    s->idle_since = now_ms();
+    pthread_cond_signal(&pool->available);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+/* poll() one descriptor, bounded by timeout_ms (0: no bound). Returns the
+ * revents, 0 on timeout, -1 on error (errno). */
+static int wait_fd(int fd, short events, int timeout_ms)
+{
+    struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
+    int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+    for (;;) {
+        int wait = -1;
+        if (timeout_ms > 0) {
+            int64_t left = deadline - now_ms();
+            if (left < 0)
+                left = 0;
+            wait = left > INT_MAX ? INT_MAX : (int)left;
+        }
+        int k = poll(&pfd, 1, wait);
+        if (k > 0)
+            return pfd.revents;
+        if (k == 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+static int connect_one(fcgi_pool *pool, size_t i, int64_t deadline,
+                       int *fd_out, int *timed_out, int *error)
+{
+    const struct sockaddr *sa = (const struct sockaddr *)&pool->addr.addrs[i];
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *error = errno;
+        return -1;
+    }
+    for (;;) {
+        if (connect(fd, sa, pool->addr.lengths[i]) == 0)
+            break;
+        int e = errno;
+        if (e == EAGAIN && pool->addr.is_unix) {
+            /* The app's listen queue is full: wait a little and try again,
+             * until the connect timeout. */
+            if (pool->cfg.connect_timeout_ms > 0 && now_ms() >= deadline) {
+                *timed_out = 1;
+                close(fd);
+                return -1;
+            }
+            struct timespec ts = {0, 2 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        if (e != EINPROGRESS && e != EINTR) {
+            *error = e;
+            close(fd);
+            return -1;
+        }
+        int left = 0;
+        if (pool->cfg.connect_timeout_ms > 0) {
+            int64_t l = deadline - now_ms();
+            if (l <= 0) {
+                *timed_out = 1;
+                close(fd);
+                return -1;
+            }
+            left = l > INT_MAX ? INT_MAX : (int)l;
+        }
+        int r = wait_fd(fd, POLLOUT, left);
+        if (r == 0) {
+            *timed_out = 1;
+            close(fd);
+            return -1;
+        }
+        int soerr = 0;
+        socklen_t len = sizeof soerr;
+        if (r < 0)
+            soerr = errno;
+        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+            soerr = errno;
+        if (soerr != 0) {
+            *error = soerr;
+            close(fd);
+            return -1;
+        }
+        break;
+    }
+    if (!pool->addr.is_unix) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+/* Once connected, a socket blocks on recv() for up to io_timeout_ms
+ * (SO_RCVTIMEO): when the request is written, one recv() waits for the
+ * answer, where poll() then recv() would be two system calls an event.
+ * Writes stay non-blocking (MSG_DONTWAIT), so request and answer can still
+ * be interleaved. Returns 0, or -1 when the socket stays non-blocking. */
+static int make_receive_blocking(int fd, int timeout_ms)
+{
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+        return -1;
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+        return -1;
+    return 0;
+}
+
+static int connect_slot(fcgi_pool *pool, fcgi_slot *s, cegate_error *err)
+{
+    int64_t deadline = now_ms() + pool->cfg.connect_timeout_ms;
+    int timed_out = 0, error = 0;
+    for (size_t i = 0; i < pool->addr.count; i++) {
+        int fd;
+        if (connect_one(pool, i, deadline, &fd, &timed_out, &error) == 0) {
+            s->fd = fd;
+            s->blocking = make_receive_blocking(fd, pool->cfg.io_timeout_ms) == 0;
+            return 0;
+        }
+        if (timed_out)
+            break;
+    }
+    if (timed_out)
+        return cegate_error_set(err, CEGATE_ERR_TIMEOUT, "address",
+                                "no connection to %s within %d ms",
+                                pool->address, pool->cfg.connect_timeout_ms),
+               -1;
+    char eb[128];
+    return cegate_error_set(err,
+                            error == ENOMEM || error == ENOBUFS
+                                ? CEGATE_ERR_NOMEM
+                                : CEGATE_ERR_UNAVAILABLE,
+                            "address", "cannot connect to %s: %s",
+                            pool->address, error_text(error, eb, sizeof eb)),
+           -1;
+}
+
+enum {
+    EX_KEEP = 0,       /* complete, the connection can be kept */
+    EX_CLOSE = 1,      /* complete, but close the connection */
+    EX_FAILED = -1,    /* failed, err set */
+    EX_STALE = -2      /* the connection failed before any answer: retryable */
+};
+
+/* Send the encoded request on s->fd and read the whole answer into resp.
+ * Writing and reading go together (poll for both): an app that answers
+ * before it has read the whole body cannot deadlock us. */
+static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
+                    cegate_error *err)
+{
+    fcgi_response_parser parser;
+    fcgi_response_parser_init(&parser, resp);
+    const char *w = s->out.data;
+    size_t wleft = s->out.length;
+    size_t got = 0;          /* answer bytes received */
+    int write_error = 0;     /* errno of a failed send */
+    int rc = EX_FAILED;
+    char eb[128];
+    const int timeout = pool->cfg.io_timeout_ms;
+
+    for (;;) {
+        /* Write as much as the socket takes. */
+        while (wleft > 0) {
+            ssize_t k = send(s->fd, w, wleft, MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (k > 0) {
+                w += k;
+                wleft -= (size_t)k;
+                continue;
+            }
+            if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                break;
+            /* EPIPE, ECONNRESET...: the app closed. It may still have
+             * answered (early), so read what is there before judging. */
+            write_error = k < 0 ? errno : EPIPE;
+            wleft = 0;
+            break;
+        }
+        /* All written: on a blocking socket the first recv() waits. */
+        int wait_in_recv = wleft == 0 && s->blocking;
+        int r = wait_in_recv ? POLLIN
+                             : wait_fd(s->fd, (short)(POLLIN | (wleft > 0 ? POLLOUT : 0)),
+                                       timeout);
+        if (r == 0) {
+            cegate_error_set(err, CEGATE_ERR_TIMEOUT, "response",
+                             wleft > 0 ? "the app did not read the request "
+                                         "within %d ms"
+                                       : "no answer from the app within %d ms",
+                             timeout);
+            goto out;
+        }
+        if (r < 0) {
+            cegate_error_set(err, CEGATE_ERR_IO, "response",
+                             "waiting for the app: %s",
+                             error_text(errno, eb, sizeof eb));
+            goto out;
+        }
+        if (!(r & (POLLIN | POLLHUP | POLLERR)))
+            continue; /* only writable */
+        /* Read what is there: until the answer is complete, or a short
+         * read says the socket is drained for now. */
+        for (;;) {
+            ssize_t k = recv(s->fd, s->in, FCGI_READ_CHUNK,
+                             wait_in_recv ? 0 : MSG_DONTWAIT);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_in_recv) {
+                cegate_error_set(err, CEGATE_ERR_TIMEOUT, "response",
+                                 "no answer from the app within %d ms", timeout);
+                goto out;
+            }
+            wait_in_recv = 0;
+            if (k > 0) {
+                got += (size_t)k;
+                if (fcgi_response_parser_feed(&parser, s->in, (size_t)k, err) < 0)
+                    goto out;
+                if (parser.done) {
+                    rc = (wleft > 0 || write_error) ? EX_CLOSE : EX_KEEP;
+                    goto out;
+                }
+                if ((size_t)k < FCGI_READ_CHUNK)
+                    break;
+                continue;
+            }
+            if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+                break;
+            int e = k == 0 ? 0 : errno;
+            if (got == 0) {
+                rc = EX_STALE;
+                if (e == 0 && write_error)
+                    e = write_error;
+                if (e == 0)
+                    cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
+                                     "the app closed the connection before "
+                                     "answering");
+                else
+                    cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
+                                     "the connection failed before an "
+                                     "answer: %s",
+                                     error_text(e, eb, sizeof eb));
+            } else if (e == 0) {
+                cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
+                                 "the app closed the connection "
+                                 "mid-response (no END_REQUEST after %zu "
+                                 "bytes)", got);
+            } else {
+                cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
+                                 "the connection closed mid-response (%s "
+                                 "after %zu bytes)",
+                                 error_text(e, eb, sizeof eb), got);
+            }
+            goto out;
+        }
+    }
+out:
+    fcgi_response_parser_free(&parser);
+    return rc;
+}
+
+int fcgi_pool_request(fcgi_pool *pool, const upstream_request *req,
+                      upstream_response *resp, cegate_error *err)
+{
+    if (pool == NULL || req == NULL || resp == NULL)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
+                                "fcgi_pool_request needs a pool, a request "
+                                "and a response"),
+               -1;
+    size_t saved_body_max = resp->body.max, saved_log_max = resp->log.max;
+    if (pool->cfg.max_response_bytes < resp->body.max)
+        resp->body.max = pool->cfg.max_response_bytes;
+    if (pool->cfg.max_log_bytes < resp->log.max)
+        resp->log.max = pool->cfg.max_log_bytes;
+
+    int rc = -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int reused;
+        fcgi_slot *s = acquire(pool, attempt > 0, &reused);
+        if (s->in == NULL) {
+            s->in = cegate_malloc(FCGI_READ_CHUNK);
+            if (s->in == NULL) {
+                cegate_error_set(err, CEGATE_ERR_NOMEM, "response",
+                                 "out of memory");
+                release(pool, s, 1);
+                break;
+            }
+        }
+        if (fcgi_encode_request(req, pool->cfg.keep_alive, &s->out, err) < 0) {
+            release(pool, s, 1);
+            break;
+        }
+        if (s->fd < 0 && connect_slot(pool, s, err) < 0) {
+            release(pool, s, 0);
+            break;
+        }
+        cegate_error local;
+        cegate_error_clear(&local);
+        int ex = exchange(pool, s, resp, &local);
+        release(pool, s, ex == EX_KEEP);
+        if (ex == EX_STALE && reused && attempt == 0)
+            continue; /* a kept connection the app had closed: once more */
+        if (ex >= 0) {
+            rc = 0;
+        } else {
+            cegate_error_set(err, local.code, local.path[0] ? local.path : NULL,
+                             "%s", local.text);
+        }
+        break;
+    }
+    resp->body.max = saved_body_max;
+    resp->log.max = saved_log_max;
+    return rc;
+}
