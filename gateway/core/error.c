@@ -80,6 +80,10 @@ const char *cegate_error_code_name(cegate_error_code code)
     case CEGATE_ERR_UNAVAILABLE: return "unavailable";
     case CEGATE_ERR_TIMEOUT: return "timeout";
     case CEGATE_ERR_PROTOCOL: return "protocol";
+    case CEGATE_ERR_CONNECT: return "connect";
+    case CEGATE_ERR_APP_TRANSIENT: return "app-transient";
+    case CEGATE_ERR_APP_REJECTED: return "app-rejected";
+    case CEGATE_ERR_CANCELLED: return "cancelled";
     }
     return "unknown";
 }

@@ -33,7 +33,14 @@ typedef enum cegate_error_code {
     CEGATE_ERR_UNAVAILABLE = 15,/* the app cannot be reached (refused, no
                                    socket, reset, overloaded): transient */
     CEGATE_ERR_TIMEOUT = 16,    /* the app did not answer in time: transient */
-    CEGATE_ERR_PROTOCOL = 17    /* the app's answer breaks FastCGI or CGI */
+    CEGATE_ERR_PROTOCOL = 17,   /* the app's answer breaks FastCGI or CGI */
+    CEGATE_ERR_CONNECT = 18,    /* no connection to the app (refused, no
+                                   socket, or the connect timed out) */
+    CEGATE_ERR_APP_TRANSIENT = 19, /* the app answered a status that is
+                                   retried (5xx, 408, 429 by default) */
+    CEGATE_ERR_APP_REJECTED = 20,  /* the app answered a status that rejects
+                                   the event (other 4xx by default) */
+    CEGATE_ERR_CANCELLED = 21   /* stopped by a shutdown's drain deadline */
 } cegate_error_code;
 
 #define CEGATE_ERROR_PATH_LENGTH 128
