@@ -378,9 +378,7 @@ static cegate_adapter_result dispatch(registry *reg, const cegate_header *header
                 cegate_error_set(err, CEGATE_ERR_VALUE, NULL,
                                  "failed without saying why");
             /* The innermost adapter that failed is the one to name. */
-            if (err != NULL && err->origin[0] == '\0')
-                snprintf(err->origin, sizeof err->origin, "%s",
-                         e->descriptor->name);
+            cegate_error_set_origin(err, e->descriptor->name);
             break;
         }
         c[k].reason = "declined after a closer look";

@@ -32,7 +32,7 @@
 
 #include <stddef.h>
 
-#include "deliver.h"
+#include "upstream/app.h"
 #include "route.h"
 
 typedef struct config_app {

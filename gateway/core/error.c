@@ -59,6 +59,40 @@ void cegate_error_prefix_path(cegate_error *err, const char *prefix)
     copy_truncated(err->path, sizeof err->path, joined);
 }
 
+void cegate_error_set_path(cegate_error *err, const char *path)
+{
+    if (err == NULL || err->code == CEGATE_OK)
+        return;
+    copy_truncated(err->path, sizeof err->path, path != NULL ? path : "");
+}
+
+void cegate_error_set_origin(cegate_error *err, const char *origin)
+{
+    if (err == NULL || err->code == CEGATE_OK || err->origin[0] != '\0')
+        return;
+    copy_truncated(err->origin, sizeof err->origin, origin != NULL ? origin : "");
+}
+
+void cegate_error_set_position(cegate_error *err, int line, int column)
+{
+    if (err == NULL || err->code == CEGATE_OK)
+        return;
+    err->line = line;
+    err->column = column;
+    /* A reader's message ends in its own "(line L, column C)": it follows. */
+    char *at = strstr(err->text, " (line ");
+    if (at != NULL && strchr(at, ')') != NULL && strchr(at, ')')[1] == '\0')
+        snprintf(at, sizeof err->text - (size_t)(at - err->text),
+                 " (line %d, column %d)", line, column);
+}
+
+void cegate_error_copy(cegate_error *dst, const cegate_error *src)
+{
+    if (dst == NULL || src == NULL || dst->code != CEGATE_OK || dst == src)
+        return;
+    *dst = *src;
+}
+
 const char *cegate_error_code_name(cegate_error_code code)
 {
     switch (code) {

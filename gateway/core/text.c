@@ -382,10 +382,27 @@ static size_t json_escape(unsigned char c, char esc[6])
 
 /* Append s[0..n) as a JSON string; the text is valid UTF-8 already (every
  * setter checks). */
-int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
+/* s[0..n) escaped for a JSON string, without the quotes. */
+static int append_escaped(cegate_buffer *out, const char *s, size_t n,
                           cegate_error *err)
 {
     char esc[6];
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = json_escape((unsigned char)s[i], esc);
+        if (len == 0)
+            continue;
+        if (cegate_buffer_append(out, s + run, i - run, "output", err) < 0 ||
+            cegate_buffer_append(out, esc, len, "output", err) < 0)
+            return -1;
+        run = i + 1;
+    }
+    return cegate_buffer_append(out, s + run, n - run, "output", err);
+}
+
+int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
+                          cegate_error *err)
+{
     /* Room for the worst case (every byte \u00XX) reserved once, for the
      * short strings most are (ids, keys, values), when the buffer's limit
      * allows it: then the bytes are written in place. A long string goes
@@ -410,19 +427,47 @@ int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
     }
     /* Long, or near the limit: run by run, so the error comes where it is
      * due. */
+    if (cegate_buffer_append_byte(out, '"', "output", err) < 0 ||
+        append_escaped(out, s, n, err) < 0)
+        return -1;
+    return cegate_buffer_append_byte(out, '"', "output", err);
+}
+
+/* The length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_sequence(const char *s, size_t n)
+{
+    unsigned char c = (unsigned char)s[0];
+    size_t len = c < 0x80                ? 1
+                 : c >= 0xC2 && c <= 0xDF ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    if (len == 0 || len > n)
+        return 0;
+    return len == 1 || ce_check_utf8(s, len, NULL, NULL) == 0 ? len : 0;
+}
+
+int ce_append_json_bytes(cegate_buffer *out, const char *s, size_t n,
+                         cegate_error *err)
+{
     if (cegate_buffer_append_byte(out, '"', "output", err) < 0)
         return -1;
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t len = json_escape((unsigned char)s[i], esc);
-        if (len == 0)
+    size_t run = 0, i = 0;
+    while (i < n) {
+        size_t len = utf8_sequence(s + i, n - i);
+        if (len > 0) {
+            i += len;
             continue;
-        if (cegate_buffer_append(out, s + run, i - run, "output", err) < 0 ||
-            cegate_buffer_append(out, esc, len, "output", err) < 0)
+        }
+        /* Not UTF-8 (or a sequence cut short): the byte, spelt out. */
+        char hex[5] = {'\\', 'x', "0123456789abcdef"[(unsigned char)s[i] >> 4],
+                       "0123456789abcdef"[(unsigned char)s[i] & 15], '\0'};
+        if (append_escaped(out, s + run, i - run, err) < 0 ||
+            append_escaped(out, hex, 4, err) < 0)
             return -1;
-        run = i + 1;
+        run = ++i;
     }
-    if (cegate_buffer_append(out, s + run, n - run, "output", err) < 0)
+    if (append_escaped(out, s + run, n - run, err) < 0)
         return -1;
     return cegate_buffer_append_byte(out, '"', "output", err);
 }

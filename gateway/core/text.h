@@ -54,6 +54,13 @@ int ce_base64_decode(const char *s, size_t n, cegate_buffer *out,
 int ce_append_json_string(cegate_buffer *out, const char *s, size_t n,
                           cegate_error *err);
 
+/* Append any bytes as a quoted JSON string: valid UTF-8 as it is (escaped
+ * as JSON needs), every other byte, a sequence cut short by a cap among
+ * them, as the four characters \xNN. For what an app wrote (stderr, a
+ * response), which is kept rather than dropped for not being text. */
+int ce_append_json_bytes(cegate_buffer *out, const char *s, size_t n,
+                         cegate_error *err);
+
 /* Append an integer in decimal. */
 int ce_append_integer(cegate_buffer *out, long long v, cegate_error *err);
 /* The decimal digits of v into out (at least 21 bytes), no NUL; returns

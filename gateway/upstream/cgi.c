@@ -65,6 +65,7 @@ void cgi_config_default(cgi_config *cfg, const char *program)
     cfg->timeout_ms = CGI_DEFAULT_TIMEOUT_MS;
     cfg->max_response_bytes = CGI_DEFAULT_MAX_RESPONSE;
     cfg->max_log_bytes = CGI_DEFAULT_MAX_LOG;
+    cfg->cancel_fd = -1;
 }
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -513,7 +514,7 @@ int cgi_run(const cgi_config *cfg, const upstream_request *req,
     if (req->body_length == 0)
         close_fd(&in[1]);
 
-    int failed = 0, timed_out = 0;
+    int failed = 0, timed_out = 0, cancelled = 0;
     while (out[0] >= 0 || errp[0] >= 0) {
         int64_t left = deadline - now_ms();
         if (left <= 0) {
@@ -522,8 +523,12 @@ int cgi_run(const cgi_config *cfg, const upstream_request *req,
             timed_out = out[0] >= 0;
             break;
         }
-        struct pollfd pfd[3];
-        int n = 0, i_in = -1, i_out = -1, i_err = -1;
+        struct pollfd pfd[4];
+        int n = 0, i_in = -1, i_out = -1, i_err = -1, i_cancel = -1;
+        if (cfg->cancel_fd >= 0) {
+            i_cancel = n;
+            pfd[n++] = (struct pollfd){.fd = cfg->cancel_fd, .events = POLLIN};
+        }
         if (in[1] >= 0) {
             i_in = n;
             pfd[n++] = (struct pollfd){.fd = in[1], .events = POLLOUT};
@@ -548,6 +553,10 @@ int cgi_run(const cgi_config *cfg, const upstream_request *req,
         }
         if (k == 0)
             continue;
+        if (i_cancel >= 0 && pfd[i_cancel].revents != 0) {
+            cancelled = out[0] >= 0;
+            break;
+        }
         if (i_in >= 0 && pfd[i_in].revents != 0 && feed_stdin(&st, in[1]))
             close_fd(&in[1]);
         if (i_out >= 0 && pfd[i_out].revents != 0) {
@@ -568,7 +577,7 @@ int cgi_run(const cgi_config *cfg, const upstream_request *req,
     close_fd(&errp[0]);
 
     int status, killed = 0;
-    if (failed || timed_out) {
+    if (failed || timed_out || cancelled) {
         status = stop_group(pid, &killed);
     } else {
         /* Output complete. A program that closed its output but lingers is
@@ -589,6 +598,12 @@ int cgi_run(const cgi_config *cfg, const upstream_request *req,
     else
         describe_status(status, how, sizeof how);
 
+    if (cancelled) {
+        cegate_error_set(err, CEGATE_ERR_CANCELLED, "program",
+                         "cancelled by the shutdown's drain deadline; stopped "
+                         "with SIGTERM%s", killed ? " and SIGKILL" : "");
+        goto done;
+    }
     if (timed_out) {
         cegate_error_set(err, CEGATE_ERR_TIMEOUT, "program",
                          "no complete response within %d ms; stopped with "

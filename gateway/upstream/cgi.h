@@ -10,6 +10,7 @@ typedef struct cgi_config {
     int timeout_ms;            /* then SIGTERM, and SIGKILL 1 s later */
     size_t max_response_bytes;
     size_t max_log_bytes;
+    int cancel_fd;             /* readable: stop the program now (-1: none) */
 } cgi_config;
 
 void cgi_config_default(cgi_config *cfg, const char *program);

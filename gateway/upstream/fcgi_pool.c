@@ -69,10 +69,11 @@ typedef struct fcgi_slot {
 struct fcgi_pool {
     fcgi_config cfg;
     char *address;       /* our copy, for messages */
-        fcgi_address addr;
+    fcgi_address addr;
     pthread_mutex_t lock;
-    pthread_cond_t available;
+    pthread_cond_t available; /* on CLOCK_MONOTONIC, as every deadline */
     fcgi_slot *slots;    /* cfg.max_connections of them */
+    int cancelled;       /* fcgi_pool_cancel: every exchange ends now */
 };
 
 static const char *error_text(int e, char *buf, size_t n)
@@ -87,6 +88,16 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* What is left of a deadline, for poll(): never negative, never more than
+ * an int. */
+static int left_ms(int64_t deadline)
+{
+    int64_t left = deadline - now_ms();
+    if (left < 0)
+        return 0;
+    return left > INT_MAX ? INT_MAX : (int)left;
+}
+
 /* ---- the pool --------------------------------------------------------------------- */
 
 static void close_fd(int *fd)
@@ -97,23 +108,49 @@ static void close_fd(int *fd)
     }
 }
 
+static int check_config(const fcgi_config *cfg, cegate_error *err)
+{
+    if (cfg->max_connections < 1 || cfg->max_connections > FCGI_MAX_POOL)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "max_connections",
+                                "must be from 1 to %d", FCGI_MAX_POOL), -1;
+    if (cfg->idle_timeout_ms < 0)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "idle_timeout_ms",
+                                "must not be negative"), -1;
+    if (cfg->connect_timeout_ms < 0)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "connect_timeout_ms",
+                                "must not be negative"), -1;
+    if (cfg->io_timeout_ms < 0)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "io_timeout_ms",
+                                "must not be negative"), -1;
+    return 0;
+}
+
+static int init_sync(fcgi_pool *pool)
+{
+    pthread_condattr_t ca;
+    if (pthread_mutex_init(&pool->lock, NULL) != 0)
+        return -1;
+    if (pthread_condattr_init(&ca) != 0) {
+        pthread_mutex_destroy(&pool->lock);
+        return -1;
+    }
+    int rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+                     pthread_cond_init(&pool->available, &ca) == 0
+                 ? 0
+                 : -1;
+    pthread_condattr_destroy(&ca);
+    if (rc < 0)
+        pthread_mutex_destroy(&pool->lock);
+    return rc;
+}
+
 fcgi_pool *fcgi_pool_new(const fcgi_config *cfg, cegate_error *err)
 {
     if (cfg == NULL)
         return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
                                 "no configuration"), NULL;
-    if (cfg->max_connections < 1 || cfg->max_connections > FCGI_MAX_POOL)
-        return cegate_error_set(err, CEGATE_ERR_VALUE, "max_connections",
-                                "must be from 1 to %d", FCGI_MAX_POOL), NULL;
-    if (cfg->idle_timeout_ms < 0)
-        return cegate_error_set(err, CEGATE_ERR_VALUE, "idle_timeout_ms",
-                                "must not be negative"), NULL;
-    if (cfg->connect_timeout_ms < 0)
-        return cegate_error_set(err, CEGATE_ERR_VALUE, "connect_timeout_ms",
-                                "must not be negative"), NULL;
-    if (cfg->io_timeout_ms < 0)
-        return cegate_error_set(err, CEGATE_ERR_VALUE, "io_timeout_ms",
-                                "must not be negative"), NULL;
+    if (check_config(cfg, err) < 0)
+        return NULL;
     fcgi_pool *pool = cegate_malloc(sizeof *pool);
     if (pool == NULL)
         return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory"),
@@ -127,32 +164,21 @@ fcgi_pool *fcgi_pool_new(const fcgi_config *cfg, cegate_error *err)
     size_t alen = strlen(cfg->address);
     pool->address = cegate_malloc(alen + 1);
     pool->slots = cegate_malloc(cfg->max_connections * sizeof *pool->slots);
-    if (pool->address == NULL || pool->slots == NULL) {
+    if (pool->address == NULL || pool->slots == NULL || init_sync(pool) < 0) {
         cegate_free(pool->address);
         cegate_free(pool->slots);
         cegate_free(pool);
-        return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL, "out of memory"),
+        return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL,
+                                "out of memory (the pool's slots or lock)"),
                NULL;
     }
     memcpy(pool->address, cfg->address, alen + 1);
     pool->cfg.address = pool->address;
     for (size_t i = 0; i < cfg->max_connections; i++) {
-        pool->slots[i].fd = -1;
-        pool->slots[i].busy = 0;
-        pool->slots[i].idle_since = 0;
-        pool->slots[i].in = NULL;
-        cegate_buffer_init(&pool->slots[i].out, SIZE_MAX);
-    }
-    int mrc = pthread_mutex_init(&pool->lock, NULL);
-    int crc = mrc == 0 ? pthread_cond_init(&pool->available, NULL) : -1;
-    if (mrc != 0 || crc != 0) {
-        if (mrc == 0)
-            pthread_mutex_destroy(&pool->lock);
-        cegate_free(pool->address);
-        cegate_free(pool->slots);
-        cegate_free(pool);
-        return cegate_error_set(err, CEGATE_ERR_NOMEM, NULL,
-                                "cannot create the pool's lock"), NULL;
+        fcgi_slot *s = &pool->slots[i];
+        memset(s, 0, sizeof *s);
+        s->fd = -1;
+        cegate_buffer_init(&s->out, SIZE_MAX);
     }
     return pool;
 }
@@ -195,15 +221,42 @@ void fcgi_pool_close_idle(fcgi_pool *pool)
     pthread_mutex_unlock(&pool->lock);
 }
 
-/* Take a slot: a kept connection when one is idle (the most recently used,
- * so that the others age out), else an unconnected slot; wait while every
- * slot is busy. `fresh`: the caller wants a new connection (a kept one just
- * failed, so the others may be stale too). *reused says whether the slot
- * comes with a kept connection. */
-static fcgi_slot *acquire(fcgi_pool *pool, int fresh, int *reused)
+void fcgi_pool_cancel(fcgi_pool *pool)
+{
+    if (pool == NULL)
+        return;
+    pthread_mutex_lock(&pool->lock);
+    pool->cancelled = 1;
+    /* shutdown(), not close(): the owner still holds the descriptor, and a
+     * recv() or poll() it waits in returns at once. */
+    for (size_t i = 0; i < pool->cfg.max_connections; i++)
+        if (pool->slots[i].busy && pool->slots[i].fd >= 0)
+            shutdown(pool->slots[i].fd, SHUT_RDWR);
+    pthread_cond_broadcast(&pool->available);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+static int is_cancelled(fcgi_pool *pool)
 {
     pthread_mutex_lock(&pool->lock);
+    int c = pool->cancelled;
+    pthread_mutex_unlock(&pool->lock);
+    return c;
+}
+
+/* Take a slot by `deadline`: a kept connection when one is idle (the most
+ * recently used, so that the others age out), else an unconnected slot;
+ * wait while every slot is busy. `fresh`: the caller wants a new
+ * connection (a kept one just failed, so the others may be stale too).
+ * NULL when the deadline passed or the pool was cancelled. */
+static fcgi_slot *acquire(fcgi_pool *pool, int fresh, int64_t deadline)
+{
+    struct timespec until = {(time_t)(deadline / 1000),
+                             (long)(deadline % 1000) * 1000000L};
+    pthread_mutex_lock(&pool->lock);
     for (;;) {
+        if (pool->cancelled)
+            break;
         close_idle_locked(pool, now_ms());
         fcgi_slot *idle = NULL, *empty = NULL;
         for (size_t i = 0; i < pool->cfg.max_connections; i++) {
@@ -223,11 +276,14 @@ static fcgi_slot *acquire(fcgi_pool *pool, int fresh, int *reused)
             pthread_mutex_unlock(&pool->lock);
             if (fresh)
                 close_fd(&take->fd);
-            *reused = take->fd >= 0;
             return take;
         }
-        pthread_cond_wait(&pool->available, &pool->lock);
+        if (pthread_cond_timedwait(&pool->available, &pool->lock, &until) ==
+            ETIMEDOUT)
+            break;
     }
+    pthread_mutex_unlock(&pool->lock);
+    return NULL;
 }
 
 static void release(fcgi_pool *pool, fcgi_slot *s, int keep)
@@ -245,21 +301,26 @@ static void release(fcgi_pool *pool, fcgi_slot *s, int keep)
     pthread_mutex_unlock(&pool->lock);
 }
 
-/* poll() one descriptor, bounded by timeout_ms (0: no bound). Returns the
- * revents, 0 on timeout, -1 on error (errno). */
-static int wait_fd(int fd, short events, int timeout_ms)
+/* A kept connection may carry something nobody asked for: a second answer
+ * to the last request, a record of another request, or the app's EOF.
+ * Whatever it is, it is not the answer to the request about to be sent:
+ * such a connection is closed, never written to. */
+static int has_pending_input(int fd)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN, .revents = 0};
+    int k;
+    while ((k = poll(&pfd, 1, 0)) < 0 && errno == EINTR)
+        ;
+    return k != 0; /* readable, hung up, in error, or poll failed */
+}
+
+/* poll() one descriptor until `deadline`. Returns the revents, 0 when the
+ * deadline passed, -1 on error (errno). */
+static int wait_fd(int fd, short events, int64_t deadline)
 {
     struct pollfd pfd = {.fd = fd, .events = events, .revents = 0};
-    int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
     for (;;) {
-        int wait = -1;
-        if (timeout_ms > 0) {
-            int64_t left = deadline - now_ms();
-            if (left < 0)
-                left = 0;
-            wait = left > INT_MAX ? INT_MAX : (int)left;
-        }
-        int k = poll(&pfd, 1, wait);
+        int k = poll(&pfd, 1, left_ms(deadline));
         if (k > 0)
             return pfd.revents;
         if (k == 0)
@@ -284,8 +345,8 @@ static int connect_one(fcgi_pool *pool, size_t i, int64_t deadline,
         int e = errno;
         if (e == EAGAIN && pool->addr.is_unix) {
             /* The app's listen queue is full: wait a little and try again,
-             * until the connect timeout. */
-            if (pool->cfg.connect_timeout_ms > 0 && now_ms() >= deadline) {
+             * until the deadline. */
+            if (now_ms() >= deadline) {
                 *timed_out = 1;
                 close(fd);
                 return -1;
@@ -299,17 +360,7 @@ static int connect_one(fcgi_pool *pool, size_t i, int64_t deadline,
             close(fd);
             return -1;
         }
-        int left = 0;
-        if (pool->cfg.connect_timeout_ms > 0) {
-            int64_t l = deadline - now_ms();
-            if (l <= 0) {
-                *timed_out = 1;
-                close(fd);
-                return -1;
-            }
-            left = l > INT_MAX ? INT_MAX : (int)l;
-        }
-        int r = wait_fd(fd, POLLOUT, left);
+        int r = wait_fd(fd, POLLOUT, deadline);
         if (r == 0) {
             *timed_out = 1;
             close(fd);
@@ -339,10 +390,14 @@ static int connect_one(fcgi_pool *pool, size_t i, int64_t deadline,
 /* Once connected, a socket blocks on recv() for up to io_timeout_ms
  * (SO_RCVTIMEO): when the request is written, one recv() waits for the
  * answer, where poll() then recv() would be two system calls an event.
- * Writes stay non-blocking (MSG_DONTWAIT), so request and answer can still
- * be interleaved. Returns 0, or -1 when the socket stays non-blocking. */
+ * That is used only while it cannot overrun the exchange's deadline (see
+ * exchange). Writes stay non-blocking (MSG_DONTWAIT), so request and
+ * answer can still be interleaved. Returns 0, or -1 when the socket stays
+ * non-blocking. */
 static int make_receive_blocking(int fd, int timeout_ms)
 {
+    if (timeout_ms <= 0)
+        return -1;
     struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
         return -1;
@@ -352,13 +407,18 @@ static int make_receive_blocking(int fd, int timeout_ms)
     return 0;
 }
 
-static int connect_slot(fcgi_pool *pool, fcgi_slot *s, cegate_error *err)
+/* Connect by the earlier of the connect timeout and the deadline. */
+static int connect_slot(fcgi_pool *pool, fcgi_slot *s, int64_t deadline,
+                        cegate_error *err)
 {
-    int64_t deadline = now_ms() + pool->cfg.connect_timeout_ms;
+    int64_t until = deadline;
+    if (pool->cfg.connect_timeout_ms > 0 &&
+        now_ms() + pool->cfg.connect_timeout_ms < until)
+        until = now_ms() + pool->cfg.connect_timeout_ms;
     int timed_out = 0, error = 0;
     for (size_t i = 0; i < pool->addr.count; i++) {
         int fd;
-        if (connect_one(pool, i, deadline, &fd, &timed_out, &error) == 0) {
+        if (connect_one(pool, i, until, &fd, &timed_out, &error) == 0) {
             s->fd = fd;
             s->blocking = make_receive_blocking(fd, pool->cfg.io_timeout_ms) == 0;
             return 0;
@@ -367,15 +427,19 @@ static int connect_slot(fcgi_pool *pool, fcgi_slot *s, cegate_error *err)
             break;
     }
     if (timed_out)
-        return cegate_error_set(err, CEGATE_ERR_TIMEOUT, "address",
+        return cegate_error_set(err, until < deadline ? CEGATE_ERR_CONNECT
+                                                      : CEGATE_ERR_TIMEOUT,
+                                "address",
                                 "no connection to %s within %d ms",
-                                pool->address, pool->cfg.connect_timeout_ms),
+                                pool->address,
+                                until < deadline ? pool->cfg.connect_timeout_ms
+                                                 : pool->cfg.io_timeout_ms),
                -1;
     char eb[128];
     return cegate_error_set(err,
                             error == ENOMEM || error == ENOBUFS
                                 ? CEGATE_ERR_NOMEM
-                                : CEGATE_ERR_UNAVAILABLE,
+                                : CEGATE_ERR_CONNECT,
                             "address", "cannot connect to %s: %s",
                             pool->address, error_text(error, eb, sizeof eb)),
            -1;
@@ -388,11 +452,67 @@ enum {
     EX_STALE = -2      /* the connection failed before any answer: retryable */
 };
 
-/* Send the encoded request on s->fd and read the whole answer into resp.
+/* The one error of a deadline that passed, saying how far the exchange got. */
+static void deadline_error(fcgi_pool *pool, size_t wleft, size_t got,
+                           int timeout_ms, cegate_error *err)
+{
+    if (is_cancelled(pool))
+        cegate_error_set(err, CEGATE_ERR_CANCELLED, "response",
+                         "cancelled by the shutdown's drain deadline (%zu "
+                         "bytes of the answer received)", got);
+    else if (wleft > 0)
+        cegate_error_set(err, CEGATE_ERR_TIMEOUT, "request",
+                         "the app did not read the request within %d ms "
+                         "(%zu bytes still to send)", timeout_ms, wleft);
+    else
+        cegate_error_set(err, CEGATE_ERR_TIMEOUT, "response",
+                         "no complete answer from the app within %d ms "
+                         "(%zu bytes received)", timeout_ms, got);
+}
+
+/* A connection that closed or failed: what it means depends on how much
+ * of the answer had come. */
+static int closed_error(fcgi_pool *pool, int e, int write_error, size_t got,
+                        cegate_error *err)
+{
+    char eb[128];
+    if (is_cancelled(pool)) {
+        cegate_error_set(err, CEGATE_ERR_CANCELLED, "response",
+                         "cancelled by the shutdown's drain deadline (%zu "
+                         "bytes of the answer received)", got);
+        return EX_FAILED;
+    }
+    if (got == 0) {
+        if (e == 0 && write_error)
+            e = write_error;
+        if (e == 0)
+            cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
+                             "the app closed the connection before answering");
+        else
+            cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
+                             "the connection failed before an answer: %s",
+                             error_text(e, eb, sizeof eb));
+        return EX_STALE;
+    }
+    if (e == 0)
+        cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
+                         "the app closed the connection mid-response (no "
+                         "END_REQUEST after %zu bytes)", got);
+    else
+        cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
+                         "the connection closed mid-response (%s after %zu "
+                         "bytes)", error_text(e, eb, sizeof eb), got);
+    return EX_FAILED;
+}
+
+/* Send the encoded request on s->fd and read the whole answer into resp,
+ * all by `deadline`: a wall-clock bound that no dripping answer, endless
+ * stderr or slow reader can stretch (every wait is for what is left of it,
+ * and a stream that never pauses is checked against it between reads).
  * Writing and reading go together (poll for both): an app that answers
  * before it has read the whole body cannot deadlock us. */
 static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
-                    cegate_error *err)
+                    int64_t deadline, int timeout_ms, cegate_error *err)
 {
     fcgi_response_parser parser;
     fcgi_response_parser_init(&parser, resp);
@@ -402,7 +522,11 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
     int write_error = 0;     /* errno of a failed send */
     int rc = EX_FAILED;
     char eb[128];
-    const int timeout = pool->cfg.io_timeout_ms;
+    /* The socket's own receive timeout is io_timeout_ms: one blocking
+     * recv() may wait for the first answer only while that cannot pass
+     * the deadline, i.e. when nearly all of the attempt is still ahead
+     * (the common case: the request went out in one send). */
+    int may_block = s->blocking;
 
     for (;;) {
         /* Write as much as the socket takes. */
@@ -421,17 +545,14 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
             wleft = 0;
             break;
         }
-        /* All written: on a blocking socket the first recv() waits. */
-        int wait_in_recv = wleft == 0 && s->blocking;
+        int wait_in_recv = may_block && wleft == 0 &&
+                           deadline - now_ms() >= pool->cfg.io_timeout_ms;
+        may_block = 0;
         int r = wait_in_recv ? POLLIN
                              : wait_fd(s->fd, (short)(POLLIN | (wleft > 0 ? POLLOUT : 0)),
-                                       timeout);
+                                       deadline);
         if (r == 0) {
-            cegate_error_set(err, CEGATE_ERR_TIMEOUT, "response",
-                             wleft > 0 ? "the app did not read the request "
-                                         "within %d ms"
-                                       : "no answer from the app within %d ms",
-                             timeout);
+            deadline_error(pool, wleft, got, timeout_ms, err);
             goto out;
         }
         if (r < 0) {
@@ -442,25 +563,35 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
         }
         if (!(r & (POLLIN | POLLHUP | POLLERR)))
             continue; /* only writable */
-        /* Read what is there: until the answer is complete, or a short
-         * read says the socket is drained for now. */
+        /* Read what is there: until the answer is complete, a short read
+         * says the socket is drained for now, or the deadline passes. */
         for (;;) {
             ssize_t k = recv(s->fd, s->in, FCGI_READ_CHUNK,
                              wait_in_recv ? 0 : MSG_DONTWAIT);
             if (k < 0 && errno == EINTR)
                 continue;
             if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_in_recv) {
-                cegate_error_set(err, CEGATE_ERR_TIMEOUT, "response",
-                                 "no answer from the app within %d ms", timeout);
+                deadline_error(pool, 0, got, timeout_ms, err);
                 goto out;
             }
             wait_in_recv = 0;
             if (k > 0) {
                 got += (size_t)k;
-                if (fcgi_response_parser_feed(&parser, s->in, (size_t)k, err) < 0)
+                if (fcgi_response_parser_feed(&parser, s->in, (size_t)k, err) < 0) {
+                    if (parser.trailing && parser.protocol_status == 0) {
+                        /* Bytes after a whole answer: the answer stands
+                         * (it is this request's), the connection does not. */
+                        cegate_error_clear(err);
+                        rc = EX_CLOSE;
+                    }
                     goto out;
+                }
                 if (parser.done) {
                     rc = (wleft > 0 || write_error) ? EX_CLOSE : EX_KEEP;
+                    goto out;
+                }
+                if (now_ms() >= deadline) {
+                    deadline_error(pool, wleft, got, timeout_ms, err);
                     goto out;
                 }
                 if ((size_t)k < FCGI_READ_CHUNK)
@@ -469,31 +600,7 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
             }
             if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
                 break;
-            int e = k == 0 ? 0 : errno;
-            if (got == 0) {
-                rc = EX_STALE;
-                if (e == 0 && write_error)
-                    e = write_error;
-                if (e == 0)
-                    cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
-                                     "the app closed the connection before "
-                                     "answering");
-                else
-                    cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
-                                     "the connection failed before an "
-                                     "answer: %s",
-                                     error_text(e, eb, sizeof eb));
-            } else if (e == 0) {
-                cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
-                                 "the app closed the connection "
-                                 "mid-response (no END_REQUEST after %zu "
-                                 "bytes)", got);
-            } else {
-                cegate_error_set(err, CEGATE_ERR_UNAVAILABLE, "response",
-                                 "the connection closed mid-response (%s "
-                                 "after %zu bytes)",
-                                 error_text(e, eb, sizeof eb), got);
-            }
+            rc = closed_error(pool, k == 0 ? 0 : errno, write_error, got, err);
             goto out;
         }
     }
@@ -502,12 +609,45 @@ out:
     return rc;
 }
 
-int fcgi_pool_request(fcgi_pool *pool, const upstream_request *req,
-                      upstream_response *resp, cegate_error *err)
+/* Take a connection for one request: a kept one with nothing pending on
+ * it, or a new one. NULL with err set. *reused: it is a kept connection. */
+static fcgi_slot *connection_for(fcgi_pool *pool, int fresh, int64_t deadline,
+                                 int *reused, cegate_error *err)
+{
+    fcgi_slot *s = acquire(pool, fresh, deadline);
+    if (s == NULL) {
+        if (is_cancelled(pool))
+            cegate_error_set(err, CEGATE_ERR_CANCELLED, "address",
+                             "cancelled by the shutdown's drain deadline");
+        else
+            cegate_error_set(err, CEGATE_ERR_TIMEOUT, "address",
+                             "no free connection to %s before the deadline "
+                             "(all %zu in use)", pool->address,
+                             pool->cfg.max_connections);
+        return NULL;
+    }
+    if (s->in == NULL && (s->in = cegate_malloc(FCGI_READ_CHUNK)) == NULL) {
+        cegate_error_set(err, CEGATE_ERR_NOMEM, "response", "out of memory");
+        release(pool, s, 1);
+        return NULL;
+    }
+    if (s->fd >= 0 && has_pending_input(s->fd))
+        close_fd(&s->fd);
+    *reused = s->fd >= 0;
+    if (s->fd < 0 && connect_slot(pool, s, deadline, err) < 0) {
+        release(pool, s, 0);
+        return NULL;
+    }
+    return s;
+}
+
+int fcgi_pool_exchange(fcgi_pool *pool, const upstream_request *req,
+                       upstream_response *resp, int64_t deadline_ms,
+                       cegate_error *err)
 {
     if (pool == NULL || req == NULL || resp == NULL)
         return cegate_error_set(err, CEGATE_ERR_USAGE, NULL,
-                                "fcgi_pool_request needs a pool, a request "
+                                "fcgi_pool_exchange needs a pool, a request "
                                 "and a response"),
                -1;
     size_t saved_body_max = resp->body.max, saved_log_max = resp->log.max;
@@ -515,43 +655,40 @@ int fcgi_pool_request(fcgi_pool *pool, const upstream_request *req,
         resp->body.max = pool->cfg.max_response_bytes;
     if (pool->cfg.max_log_bytes < resp->log.max)
         resp->log.max = pool->cfg.max_log_bytes;
+    int timeout_ms = (int)(deadline_ms - now_ms());
 
     int rc = -1;
     for (int attempt = 0; attempt < 2; attempt++) {
-        int reused;
-        fcgi_slot *s = acquire(pool, attempt > 0, &reused);
-        if (s->in == NULL) {
-            s->in = cegate_malloc(FCGI_READ_CHUNK);
-            if (s->in == NULL) {
-                cegate_error_set(err, CEGATE_ERR_NOMEM, "response",
-                                 "out of memory");
-                release(pool, s, 1);
-                break;
-            }
-        }
+        int reused = 0;
+        fcgi_slot *s = connection_for(pool, attempt > 0, deadline_ms, &reused, err);
+        if (s == NULL)
+            break;
         if (fcgi_encode_request(req, pool->cfg.keep_alive, &s->out, err) < 0) {
             release(pool, s, 1);
             break;
         }
-        if (s->fd < 0 && connect_slot(pool, s, err) < 0) {
-            release(pool, s, 0);
-            break;
-        }
         cegate_error local;
         cegate_error_clear(&local);
-        int ex = exchange(pool, s, resp, &local);
+        int ex = exchange(pool, s, resp, deadline_ms, timeout_ms, &local);
         release(pool, s, ex == EX_KEEP);
         if (ex == EX_STALE && reused && attempt == 0)
             continue; /* a kept connection the app had closed: once more */
-        if (ex >= 0) {
+        if (ex >= 0)
             rc = 0;
-        } else {
-            cegate_error_set(err, local.code, local.path[0] ? local.path : NULL,
-                             "%s", local.text);
-        }
+        else
+            cegate_error_copy(err, &local);
         break;
     }
     resp->body.max = saved_body_max;
     resp->log.max = saved_log_max;
     return rc;
+}
+
+int fcgi_pool_request(fcgi_pool *pool, const upstream_request *req,
+                      upstream_response *resp, cegate_error *err)
+{
+    int timeout = pool != NULL && pool->cfg.io_timeout_ms > 0
+                      ? pool->cfg.io_timeout_ms
+                      : INT_MAX;
+    return fcgi_pool_exchange(pool, req, resp, now_ms() + timeout, err);
 }

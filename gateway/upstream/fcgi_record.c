@@ -415,6 +415,7 @@ int fcgi_response_parser_feed(fcgi_response_parser *p, const char *bytes,
                 return -1;
             break;
         case FR_DONE:
+            p->trailing = 1;
             cegate_error_set(err, CEGATE_ERR_PROTOCOL, "END_REQUEST",
                              "the app sent more data after END_REQUEST");
             return parser_fail(p);

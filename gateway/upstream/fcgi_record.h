@@ -41,6 +41,8 @@ typedef struct fcgi_response_parser {
     int done;                    /* 1 once END_REQUEST was read */
     uint32_t app_status;         /* from END_REQUEST */
     int protocol_status;         /* from END_REQUEST */
+    int trailing;                /* bytes came after END_REQUEST (an error,
+                                    but the answer before them is whole) */
 } fcgi_response_parser;
 
 void fcgi_response_parser_init(fcgi_response_parser *p, upstream_response *resp);

@@ -217,6 +217,28 @@ void upstream_response_free(upstream_response *resp)
     cegate_buffer_free(&resp->log);
 }
 
+/* What a reused response keeps of its buffers: a small answer's room,
+ * never the memory of one large answer for the rest of a run. */
+#define KEEP_RESPONSE_BYTES (64u << 10)
+
+static void reset_buffer(cegate_buffer *b)
+{
+    if (b->capacity > KEEP_RESPONSE_BYTES)
+        cegate_buffer_free(b);
+    else
+        cegate_buffer_reset(b);
+}
+
+void upstream_response_reset(upstream_response *resp)
+{
+    for (size_t i = 0; i < resp->header_count; i++)
+        cegate_free(resp->header_names[i]);
+    resp->header_count = 0;
+    resp->status = 0;
+    reset_buffer(&resp->body);
+    reset_buffer(&resp->log);
+}
+
 const char *upstream_response_header(const upstream_response *resp,
                                      const char *name)
 {

@@ -70,6 +70,8 @@ typedef struct upstream_response {
 void upstream_response_init(upstream_response *resp, size_t max_body,
                             size_t max_log);
 void upstream_response_free(upstream_response *resp);
+/* Empty it for the next answer (the maxima stay). */
+void upstream_response_reset(upstream_response *resp);
 /* A header's value (case-insensitive name), or NULL. */
 const char *upstream_response_header(const upstream_response *resp,
                                      const char *name);

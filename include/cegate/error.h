@@ -77,6 +77,21 @@ cegate_error_code cegate_error_set(cegate_error *err, cegate_error_code code,
  * from its parent ("[3]" + "id" -> "[3].id"). Safe on NULL. */
 void cegate_error_prefix_path(cegate_error *err, const char *prefix);
 
+/* Replace the path of the error recorded (nothing when none is): used when
+ * a caller knows better where it is, e.g. "apps.orders.address" for an
+ * error a helper reported as "--app". Safe on NULL. */
+void cegate_error_set_path(cegate_error *err, const char *path);
+/* Name who reported the recorded error (an adapter), unless it is named
+ * already. Safe on NULL. */
+void cegate_error_set_origin(cegate_error *err, const char *origin);
+/* Set the recorded error's line and column (1-based; 0 unknown), e.g. to
+ * give a position inside one NDJSON line as the file's; a message ending
+ * in "(line L, column C)" says the new position too. Safe on NULL. */
+void cegate_error_set_position(cegate_error *err, int line, int column);
+/* Copy `src` into `dst` unless `dst` already holds an error (first error
+ * wins). Safe on NULL. */
+void cegate_error_copy(cegate_error *dst, const cegate_error *src);
+
 /* The stable name of a code, e.g. "missing" for CEGATE_ERR_MISSING. */
 const char *cegate_error_code_name(cegate_error_code code);
 

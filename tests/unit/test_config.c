@@ -295,7 +295,7 @@ Test(delivery_request, rebuilt_in_place_it_is_the_new_event_and_keeps_no_large_b
     app_options_default(&o);
     cegate_error err;
     cegate_error_clear(&err);
-    app *a = app_open("unix:/nonexistent/cegate-test.sock", &o, &err);
+    app *a = app_open("unix:/nonexistent/cegate-test.sock", &o, -1, &err);
     cr_assert_not_null(a, "%s", err.text);
     route r;
     cr_assert_eq(route_init_default(&r, &err), 0, "%s", err.text);

@@ -1566,7 +1566,7 @@ Test(pool, missing_socket_and_refused_connection, .timeout = 60)
     upstream_request *req = simple_request("x");
     cegate_error err;
     cr_assert_eq(do_request(pool, req, &err, NULL), -1);
-    cr_assert_eq(err.code, CEGATE_ERR_UNAVAILABLE, "%s", err.text);
+    cr_assert_eq(err.code, CEGATE_ERR_CONNECT, "%s", err.text);
     cr_assert_str_eq(err.path, "address");
     cr_assert_not_null(strstr(err.text, "No such file"), "%s", err.text);
     fcgi_pool_free(pool);
@@ -1582,7 +1582,7 @@ Test(pool, missing_socket_and_refused_connection, .timeout = 60)
     snprintf(address, sizeof address, "unix:%s", path);
     pool = pool_for(address, 1, 1, 0, 0);
     cr_assert_eq(do_request(pool, req, &err, NULL), -1);
-    cr_assert_eq(err.code, CEGATE_ERR_UNAVAILABLE, "%s", err.text);
+    cr_assert_eq(err.code, CEGATE_ERR_CONNECT, "%s", err.text);
     cr_assert_not_null(strstr(err.text, "refused"), "%s", err.text);
     fcgi_pool_free(pool);
     unlink(path);
@@ -1597,7 +1597,7 @@ Test(pool, missing_socket_and_refused_connection, .timeout = 60)
     snprintf(address, sizeof address, "127.0.0.1:%d", ntohs(in.sin_port));
     pool = pool_for(address, 1, 1, 0, 0);
     cr_assert_eq(do_request(pool, req, &err, NULL), -1);
-    cr_assert_eq(err.code, CEGATE_ERR_UNAVAILABLE, "%s", err.text);
+    cr_assert_eq(err.code, CEGATE_ERR_CONNECT, "%s", err.text);
     cr_assert_str_eq(err.path, "address");
     fcgi_pool_free(pool);
     close(fd);
@@ -1639,7 +1639,7 @@ Test(pool, connect_timeout_when_the_listen_queue_is_full, .timeout = 60)
     double t0 = now_ms();
     cr_assert_eq(do_request(pool, req, &err, NULL), -1);
     double took = now_ms() - t0;
-    cr_assert_eq(err.code, CEGATE_ERR_TIMEOUT, "%s: %s",
+    cr_assert_eq(err.code, CEGATE_ERR_CONNECT, "%s: %s",
                  cegate_error_code_name(err.code), err.text);
     cr_assert_str_eq(err.path, "address");
     cr_assert_geq(took, 190, "%.0f ms", took);
