@@ -266,7 +266,7 @@ static void run_ndjson(const file_ingress *fi, file_input *in,
             cegate_error_clear(&err);
             cegate_error_set(&err, CEGATE_ERR_LIMIT, NULL,
                              "line %zu is over max_input_bytes (%zu bytes): "
-                             "skipped unread after %zu bytes",
+                             "skipped, its %zu bytes not kept",
                              in->line, in->max, over);
             report_invalid(fi, in->line, &err);
             continue;
@@ -288,7 +288,7 @@ static void run_single(const file_ingress *fi, file_input *in)
         cegate_error_clear(&err);
         cegate_error_set(&err, CEGATE_ERR_LIMIT, "input",
                          "%s is over max_input_bytes (%zu bytes): refused "
-                         "unread after %zu bytes",
+                         "after reading %zu bytes of it",
                          in->name, in->max, in->end - in->start);
         report_invalid(fi, 0, &err);
         return;
