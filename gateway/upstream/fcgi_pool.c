@@ -42,6 +42,7 @@
 #define FCGI_READ_CHUNK (64u * 1024)        /* one recv() */
 #define FCGI_MAX_POOL 65536
 #define FCGI_KEEP_BUFFER (1024u * 1024)     /* keep a request buffer this big */
+#define BLOCKING_SLACK_MS 10 /* how far one blocking recv() may pass a deadline */
 
 /* ---- configuration ------------------------------------------------ */
 
@@ -524,8 +525,9 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
     char eb[128];
     /* The socket's own receive timeout is io_timeout_ms: one blocking
      * recv() may wait for the first answer only while that cannot pass
-     * the deadline, i.e. when nearly all of the attempt is still ahead
-     * (the common case: the request went out in one send). */
+     * the deadline by more than BLOCKING_SLACK_MS, i.e. when nearly all of
+     * the attempt is still ahead (the common case: the request went out in
+     * one send). Every later wait polls for what is left. */
     int may_block = s->blocking;
 
     for (;;) {
@@ -546,7 +548,7 @@ static int exchange(fcgi_pool *pool, fcgi_slot *s, upstream_response *resp,
             break;
         }
         int wait_in_recv = may_block && wleft == 0 &&
-                           deadline - now_ms() >= pool->cfg.io_timeout_ms;
+                           deadline - now_ms() >= pool->cfg.io_timeout_ms - BLOCKING_SLACK_MS;
         may_block = 0;
         int r = wait_in_recv ? POLLIN
                              : wait_fd(s->fd, (short)(POLLIN | (wleft > 0 ? POLLOUT : 0)),
