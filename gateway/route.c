@@ -284,6 +284,27 @@ static int expand(const char *t, const cegate_event *ev, cegate_buffer *out,
     return 0;
 }
 
+/* The template's own text with every placeholder as a plain "x": does it
+ * have a dot segment before any value is put in? (Checked when the route
+ * is set, so a configuration says so at once, not at every event.) */
+static int template_has_dot_segment(const char *t)
+{
+    char text[1024];
+    size_t n = 0;
+    while (*t && *t != '?' && n + 1 < sizeof text) {
+        if ((t[0] == '{' && t[1] == '{') || (t[0] == '}' && t[1] == '}')) {
+            text[n++] = *t;
+            t += 2;
+        } else if (*t == '{') {
+            text[n++] = 'x';
+            t = strchr(t, '}') + 1; /* expand() checked the syntax */
+        } else {
+            text[n++] = *t++;
+        }
+    }
+    return route_has_dot_segment(text, n);
+}
+
 int route_set_path(route *r, const char *template_, cegate_error *err)
 {
     if (template_[0] != '/')
@@ -295,6 +316,11 @@ int route_set_path(route *r, const char *template_, cegate_error *err)
                -1;
     if (expand(template_, NULL, NULL, err) < 0)
         return -1;
+    if (template_has_dot_segment(template_))
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
+                                "the path template has a '.' or '..' "
+                                "segment, as it is or once percent-decoded"),
+               -1;
     char *copy = dup_str(template_);
     if (copy == NULL)
         return cegate_error_set(err, CEGATE_ERR_NOMEM, "path", "out of memory"),
