@@ -1,15 +1,29 @@
 /* cloudevents.c - the CloudEvents adapter: events that already are
  * CloudEvents, in any HTTP content mode (binary, structured, batch) or as
  * plain JSON (an event object or a batch array), v1.0 or v0.3. */
+#include <strings.h>
+
 #include "cegate/adapter.h"
 #include "common/adapter_util.h"
+
+/* Any Content-Type header of CloudEvents' types, not only the first: with
+ * two of them the binding must see the message, to refuse it as
+ * ambiguous, rather than another adapter reading the body. */
+static int has_cloudevents_type(const cegate_message *msg)
+{
+    for (size_t i = 0; i < msg->header_count; i++)
+        if (strcasecmp(msg->headers[i].name, "content-type") == 0 &&
+            au_is_cloudevents_type(msg->headers[i].value))
+            return 1;
+    return 0;
+}
 
 /* ce-* headers (binary mode) or an application/cloudevents... content type
  * (structured, batch): the HTTP binding's business. */
 static int is_http_event(const cegate_host *host, const cegate_message *msg)
 {
     return host->header(msg, "ce-specversion") != NULL ||
-           au_is_cloudevents_type(host->header(msg, "content-type"));
+           has_cloudevents_type(msg);
 }
 
 static int looks_like_event(const json_t *v)

@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,9 +308,11 @@ static int by_confidence(const void *a, const void *b)
 }
 
 /* Parse the body as JSON when it looks like JSON; a failure is kept to
- * explain the outcome if no adapter takes the raw bytes. */
+ * explain the outcome if no adapter takes the raw bytes. An envelope's
+ * payload (depth > 0) is parsed with the error's place recorded, as its
+ * error is then reported below the envelope's field. */
 static json_t *parse_body(const registry *reg, const char *body, size_t length,
-                          cegate_error *parse_err)
+                          unsigned depth, cegate_error *parse_err)
 {
     size_t i = 0;
     while (i < length && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' ||
@@ -317,7 +320,57 @@ static json_t *parse_body(const registry *reg, const char *body, size_t length,
         i++;
     if (i == length || (body[i] != '{' && body[i] != '['))
         return NULL;
-    return cegate_json_parse(body, length, &reg->options.limits, parse_err);
+    const cegate_limits *limits = &reg->options.limits;
+    unsigned flags = CE_JSON_BIG_INTEGERS | CE_JSON_UNCOUNTED_TOP_ARRAY |
+                     (depth > 0 ? CE_JSON_ERROR_PATH : 0);
+    return ce_json_parse_flags(body, length, limits, limits->max_depth, flags,
+                               parse_err);
+}
+
+/* An envelope's payload that the reader refused (a duplicate member, a
+ * limit exceeded) is not for that a payload nobody knows, which the
+ * envelope would deliver as an event of its own: read leniently (the last
+ * duplicate wins, nesting bounded only by the reader), does an adapter
+ * recognise it? That one's, and invalid. Returns the adapter, or NULL. */
+static const registry_entry *recognise_leniently(registry *reg,
+                                                 const cegate_message *msg)
+{
+    cegate_error ignored;
+    cegate_error_clear(&ignored);
+    json_t *lenient = ce_json_read_flags(
+        msg->body, msg->body_length, SIZE_MAX,
+        CE_JSON_BIG_INTEGERS | CE_JSON_ALLOW_DUPLICATES, &ignored);
+    if (lenient == NULL)
+        return NULL; /* not JSON at all: genuinely nobody's */
+    cegate_message read = *msg;
+    read.json = lenient;
+    const registry_entry *best = NULL;
+    int best_confidence = 0;
+    for (size_t i = 0; i < reg->count; i++) {
+        const char *reason = NULL;
+        int c = reg->entries[i].descriptor->probe(&reg->host, &read, &reason);
+        if (c > best_confidence) {
+            best = &reg->entries[i];
+            best_confidence = c;
+        }
+    }
+    json_decref(lenient);
+    return best;
+}
+
+/* The payload's parse error as the round's, named after the adapter that
+ * recognised it (none when the parse ran out of memory). */
+static cegate_adapter_result refuse_payload(const cegate_error *parse_err,
+                                            const registry_entry *e,
+                                            cegate_error *err)
+{
+    if (err != NULL && err->code == CEGATE_OK) {
+        *err = *parse_err;
+        if (e != NULL)
+            snprintf(err->origin, sizeof err->origin, "%s",
+                     e->descriptor->name);
+    }
+    return CEGATE_ADAPTER_ERROR;
 }
 
 static void truncate_list(cegate_event_list *out, size_t count)
@@ -342,7 +395,7 @@ static cegate_adapter_result dispatch(registry *reg, const cegate_header *header
                                 registry_builtin_dir()), CEGATE_ADAPTER_ERROR;
     cegate_error parse_err;
     cegate_error_clear(&parse_err);
-    json_t *json = parse_body(reg, body, length, &parse_err);
+    json_t *json = parse_body(reg, body, length, depth, &parse_err);
     cegate_message msg = {headers, header_count, body, length, json, path, depth};
 
     candidate c[MAX_ADAPTERS];
@@ -383,6 +436,15 @@ static cegate_adapter_result dispatch(registry *reg, const cegate_header *header
         }
         c[k].reason = "declined after a closer look";
         c[k].confidence = 0;
+    }
+    if (result == CEGATE_ADAPTER_DECLINED && depth > 0 && json == NULL &&
+        parse_err.code != CEGATE_OK) {
+        /* Out of memory must not turn the payload into a different event. */
+        const registry_entry *e = parse_err.code == CEGATE_ERR_NOMEM
+                                      ? NULL
+                                      : recognise_leniently(reg, &msg);
+        if (e != NULL || parse_err.code == CEGATE_ERR_NOMEM)
+            result = refuse_payload(&parse_err, e, err);
     }
     if (result == CEGATE_ADAPTER_DECLINED && depth == 0) {
         /* Say why each adapter passed; a JSON syntax error says most. */

@@ -164,6 +164,48 @@ int route_add_param(route *r, const char *name, const char *value,
     return 0;
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* A "." or ".." segment in s[0..n), read as it is or (with `decode`) once
+ * percent-decoded. Segments end at '/' and at '\\', which some servers
+ * also take for a separator. */
+static int dot_segment_in(const char *s, size_t n, int decode)
+{
+    int dots = 0; /* of the segment so far; -1 once it has anything else */
+    for (size_t i = 0; i <= n; i++) {
+        int c = i < n ? (unsigned char)s[i] : '/';
+        if (decode && c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
+            hex_value(s[i + 2]) >= 0) {
+            c = hex_value(s[i + 1]) << 4 | hex_value(s[i + 2]);
+            i += 2;
+        }
+        if (c == '/' || c == '\\') {
+            if (dots == 1 || dots == 2)
+                return 1;
+            dots = 0;
+        } else if (c == '.' && dots >= 0) {
+            dots++;
+        } else {
+            dots = -1;
+        }
+    }
+    return 0;
+}
+
+int route_has_dot_segment(const char *s, size_t n)
+{
+    return dot_segment_in(s, n, 0) || dot_segment_in(s, n, 1);
+}
+
 /* Walk a template: literal text and {name} placeholders. With `ev` NULL it
  * only checks the syntax. */
 static int expand(const char *t, const cegate_event *ev, cegate_buffer *out,
@@ -214,12 +256,19 @@ static int expand(const char *t, const cegate_event *ev, cegate_buffer *out,
                                     "the route's path template needs this "
                                     "attribute"), -1;
         /* Everything but RFC 3986 unreserved characters is encoded, so a
-         * value can add no delimiter. A value of only dots is refused: even
-         * encoded (%2E%2E), an app or proxy that normalizes the path would
-         * read it as a dot segment. */
-        if (value[strspn(value, ".")] == '\0' && value[0] != '\0')
+         * value can add no delimiter. But an app decodes the path once
+         * (PATH_INFO is the decoded path), and some decode a value once
+         * more (an S3 key arrives encoded): a value that is a dot segment,
+         * holds one ("a/../b" becomes a%2F..%2Fb, "a/../b" again once
+         * decoded), or decodes once to one ("%2e%2e", "..%2F..%2Fetc") is
+         * refused, and so is a value of only dots, which an app or proxy
+         * that normalizes the path could read as one. */
+        size_t value_n = strlen(value);
+        if ((value[strspn(value, ".")] == '\0' && value[0] != '\0') ||
+            route_has_dot_segment(value, value_n))
             return cegate_error_set(err, CEGATE_ERR_VALUE, name,
-                                    "a value of only dots cannot be put in "
+                                    "a value that is, holds or percent-decodes "
+                                    "to a '.' or '..' segment cannot be put in "
                                     "the path"), -1;
         for (const char *p = value; *p; p++) {
             unsigned char c = (unsigned char)*p;
@@ -235,6 +284,27 @@ static int expand(const char *t, const cegate_event *ev, cegate_buffer *out,
     return 0;
 }
 
+/* The template's own text with every placeholder as a plain "x": does it
+ * have a dot segment before any value is put in? (Checked when the route
+ * is set, so a configuration says so at once, not at every event.) */
+static int template_has_dot_segment(const char *t)
+{
+    char text[1024];
+    size_t n = 0;
+    while (*t && *t != '?' && n + 1 < sizeof text) {
+        if ((t[0] == '{' && t[1] == '{') || (t[0] == '}' && t[1] == '}')) {
+            text[n++] = *t;
+            t += 2;
+        } else if (*t == '{') {
+            text[n++] = 'x';
+            t = strchr(t, '}') + 1; /* expand() checked the syntax */
+        } else {
+            text[n++] = *t++;
+        }
+    }
+    return route_has_dot_segment(text, n);
+}
+
 int route_set_path(route *r, const char *template_, cegate_error *err)
 {
     if (template_[0] != '/')
@@ -246,6 +316,11 @@ int route_set_path(route *r, const char *template_, cegate_error *err)
                -1;
     if (expand(template_, NULL, NULL, err) < 0)
         return -1;
+    if (template_has_dot_segment(template_))
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
+                                "the path template has a '.' or '..' "
+                                "segment, as it is or once percent-decoded"),
+               -1;
     char *copy = dup_str(template_);
     if (copy == NULL)
         return cegate_error_set(err, CEGATE_ERR_NOMEM, "path", "out of memory"),
@@ -316,18 +391,12 @@ int route_expand_path(const route *r, const cegate_event *ev,
     if (expand(r->path, ev, out, err) < 0)
         return -1;
     /* The template was checked and values are encoded; this is the last
-     * guard against a dot segment, whatever the template did. */
+     * guard against a dot segment, whatever the template did (its own
+     * text may hold %2e too), as the path is or once decoded. */
     const char *path = out->data + start;
-    size_t n = strcspn(path, "?");
-    for (size_t i = 0; i < n;) {
-        size_t seg = i + 1, len = 0;
-        while (seg + len < n && path[seg + len] != '/')
-            len++;
-        if ((len == 1 && path[seg] == '.') ||
-            (len == 2 && path[seg] == '.' && path[seg + 1] == '.'))
-            return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
-                                    "the expanded path has a dot segment"), -1;
-        i = seg + len;
-    }
+    if (route_has_dot_segment(path, strcspn(path, "?")))
+        return cegate_error_set(err, CEGATE_ERR_VALUE, "path",
+                                "the expanded path has a dot segment, as it "
+                                "is or once percent-decoded"), -1;
     return 0;
 }

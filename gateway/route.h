@@ -80,10 +80,17 @@ route_outcome route_status_outcome(const route *r, int status);
 
 /* Expand the path template for an event: "{name}" is the attribute's
  * string form, percent-encoded so that it can add no '/', '?', '#', '&',
- * CR, LF or dot segment. `{{` and `}}` are literal braces. Appends the
- * path (and the template's own query, if any) to `out`. An attribute the
- * template names but the event lacks is an error naming it. */
+ * CR, LF or dot segment; a value that is, holds or once percent-decodes
+ * to a dot segment is an error naming the attribute. `{{` and `}}` are
+ * literal braces. Appends the path (and the template's own query, if any)
+ * to `out`. An attribute the template names but the event lacks is an
+ * error naming it. */
 int route_expand_path(const route *r, const cegate_event *ev,
                       cegate_buffer *out, cegate_error *err);
+
+/* Non-zero when s[0..n) has a "." or ".." segment as it is or once
+ * percent-decoded ("/a/%2e%2e/b", "/a%2F..%2Fb"); segments end at '/' or
+ * '\\'. What goes into a path parameter must pass this. */
+int route_has_dot_segment(const char *s, size_t n);
 
 #endif

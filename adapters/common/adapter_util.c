@@ -8,6 +8,12 @@
 
 /* ---- JSON type names ----------------------------------------------------- */
 
+int au_is_big_integer(const json_t *v)
+{
+    return json_is_string(v) && json_string_length(v) >= 2 &&
+           json_string_value(v)[0] == '\0';
+}
+
 const char *au_json_kind(const json_t *v)
 {
     static const char *const kinds[] = {
@@ -22,6 +28,8 @@ const char *au_json_kind(const json_t *v)
     };
     if (v == NULL || (size_t)json_typeof(v) >= sizeof kinds / sizeof kinds[0])
         return "unknown";
+    if (au_is_big_integer(v))
+        return "an integer";
     return kinds[json_typeof(v)];
 }
 
@@ -101,7 +109,7 @@ int au_get_string(const cegate_host *host, const json_t *obj,
         }
         p = dot + 1;
     }
-    if (!json_is_string(v)) {
+    if (!json_is_string(v) || au_is_big_integer(v)) {
         host->error_set(err, CEGATE_ERR_TYPE,
                         au_path(path, sizeof path, prefix, name),
                         "must be a string, not %s", au_type_name(v));
@@ -172,7 +180,7 @@ int au_string_field(const cegate_host *host, const json_t *v,
                         "required field is missing");
         return -1;
     }
-    if (!json_is_string(v)) {
+    if (!json_is_string(v) || au_is_big_integer(v)) {
         host->error_set(err, CEGATE_ERR_TYPE, path, "must be a string, not %s",
                         au_json_kind(v));
         return -1;

@@ -27,6 +27,11 @@
 
 /* ---- JSON type names, for "must be a string, not <name>" ----------------- */
 
+/* An integer beyond 64 bits as the host's JSON reader keeps it (a string
+ * of a NUL byte and the digits; cegate/format.h, cegate_json_big_integer):
+ * an integer, never a string, to the helpers below. */
+int au_is_big_integer(const json_t *v);
+
 /* The core's wording ("an object", ..., "a non-integral number", "null"),
  * as the JSON decoder and the azure/gcp adapters say it. */
 const char *au_json_kind(const json_t *v);

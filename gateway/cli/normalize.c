@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,36 +51,113 @@ static void usage(FILE *to)
             "      -H 'Content-Type: text/plain'\n");
 }
 
-/* Print the events as an indented JSON array: encode once in the JSON
- * format, then lay that out (with cegate's own writer, which keeps reals
- * as short as they came). */
+/* Lay out compact JSON text (our own encoding, so valid and without
+ * blanks) as ce_append_json_indented() would, `indent` spaces a level from
+ * `level` on, by copying it with line breaks after the structural
+ * characters: no tree is built again, so nothing of the output is parsed
+ * under the input's limits. */
+static int newline(cegate_buffer *out, int level, cegate_error *err)
+{
+    if (cegate_buffer_append_byte(out, '\n', "output", err) < 0)
+        return -1;
+    for (int i = 0; i < 2 * level; i++)
+        if (cegate_buffer_append_byte(out, ' ', "output", err) < 0)
+            return -1;
+    return 0;
+}
+
+static int reindent(cegate_buffer *out, const char *s, size_t n, int level,
+                    cegate_error *err)
+{
+    size_t run = 0; /* start of the bytes not yet copied */
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '"') { /* a string: copied as it is, escapes and all */
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\')
+                    i++;
+            continue;
+        }
+        if (c != '{' && c != '[' && c != '}' && c != ']' && c != ',' &&
+            c != ':')
+            continue;
+        if (cegate_buffer_append(out, s + run, i - run, "output", err) < 0)
+            return -1;
+        run = i + 1;
+        int rc;
+        if ((c == '{' || c == '[') && i + 1 < n && s[i + 1] == (c == '{' ? '}' : ']')) {
+            rc = cegate_buffer_append(out, s + i, 2, "output", err); /* {} [] */
+            run = ++i + 1;
+        } else if (c == '{' || c == '[') {
+            rc = cegate_buffer_append_byte(out, c, "output", err) < 0
+                     ? -1 : newline(out, ++level, err);
+        } else if (c == '}' || c == ']') {
+            rc = newline(out, --level, err) < 0
+                     ? -1 : cegate_buffer_append_byte(out, c, "output", err);
+        } else if (c == ',') {
+            rc = cegate_buffer_append_byte(out, c, "output", err) < 0
+                     ? -1 : newline(out, level, err);
+        } else {
+            rc = cegate_buffer_append(out, ": ", 2, "output", err);
+        }
+        if (rc < 0)
+            return -1;
+    }
+    return cegate_buffer_append(out, s + run, n - run, "output", err);
+}
+
+static int write_out(const cegate_buffer *b)
+{
+    return b->length == 0 || fwrite(b->data, 1, b->length, stdout) == b->length
+               ? 0 : -1;
+}
+
+/* Print the events as an indented JSON array, one event at a time: the
+ * output of a message is often larger than the message (attributes added,
+ * JSON bodies inlined, base64), so it is not held whole nor held to the
+ * input's limit. Each event is built from the input's bytes, which
+ * max_input_bytes bounds: the buffers for one event need no cap of their
+ * own. */
 static int print_events(const cegate_event_list *events)
 {
-    cegate_options options;
-    cegate_options_init(&options);
-    cegate_buffer out, pretty;
-    cegate_buffer_init(&out, options.limits.max_output_bytes);
-    cegate_buffer_init(&pretty, options.limits.max_output_bytes * 2);
+    cegate_buffer one, pretty;
+    cegate_buffer_init(&one, SIZE_MAX);
+    cegate_buffer_init(&pretty, SIZE_MAX);
     cegate_error err;
     cegate_error_clear(&err);
-    json_t *tree = NULL;
-    int rc = 0;
-    if (cegate_json_encode_batch(events->events, events->count, &out, &err) < 0 ||
-        (tree = cegate_json_parse(out.data, out.length, &options.limits,
-                                  &err)) == NULL ||
-        ce_append_json_indented(&pretty, tree, 2, &err) < 0 ||
-        cegate_buffer_append_byte(&pretty, '\n', "output", &err) < 0) {
-        cli_report(COMMAND, NULL, &err);
-        rc = err.code == CEGATE_ERR_NOMEM ? EX_OSERR : EX_DATAERR;
-    } else if (fwrite(pretty.data, 1, pretty.length, stdout) != pretty.length ||
-               fflush(stdout) != 0) {
-        cli_error(COMMAND, "writing standard output failed");
-        rc = EX_IOERR;
+    int rc = 0, io = 0;
+    if (cegate_buffer_append_byte(&pretty, '[', "output", &err) < 0)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && io == 0 && i < events->count; i++) {
+        cegate_buffer_reset(&one);
+        if ((i > 0 && cegate_buffer_append_byte(&pretty, ',', "output",
+                                                &err) < 0) ||
+            newline(&pretty, 1, &err) < 0 ||
+            cegate_json_encode_event(events->events[i], &one, &err) < 0 ||
+            reindent(&pretty, one.data, one.length, 1, &err) < 0) {
+            rc = -1;
+            break;
+        }
+        io = write_out(&pretty);
+        cegate_buffer_reset(&pretty);
     }
-    json_decref(tree);
-    cegate_buffer_free(&out);
+    if (rc == 0 && io == 0 &&
+        ((events->count > 0 && newline(&pretty, 0, &err) < 0) ||
+         cegate_buffer_append(&pretty, "]\n", 2, "output", &err) < 0))
+        rc = -1;
+    if (rc == 0 && io == 0)
+        io = write_out(&pretty);
+    cegate_buffer_free(&one);
     cegate_buffer_free(&pretty);
-    return rc;
+    if (rc < 0) {
+        cli_report(COMMAND, NULL, &err);
+        return err.code == CEGATE_ERR_NOMEM ? EX_OSERR : EX_DATAERR;
+    }
+    if (io < 0 || fflush(stdout) != 0) {
+        cli_error(COMMAND, "writing standard output failed");
+        return EX_IOERR;
+    }
+    return 0;
 }
 
 int cli_normalize(int argc, char **argv)

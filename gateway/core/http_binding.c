@@ -378,6 +378,23 @@ done:
     return rc;
 }
 
+/* Content-Type decides the content mode and, in binary mode, the
+ * datacontenttype: two of them (in any case) leave both ambiguous, as two
+ * ce-id leave the id, and are refused the same way rather than the first
+ * one winning. */
+static int check_one_content_type(const cegate_header *headers, size_t count,
+                                  cegate_error *err)
+{
+    int seen = 0;
+    for (size_t i = 0; i < count; i++)
+        if (strlen(headers[i].name) == 12 &&
+            ce_ascii_casecmp_n(headers[i].name, "content-type", 12) == 0 &&
+            seen++)
+            return cegate_error_set(err, CEGATE_ERR_CONFLICT, headers[i].name,
+                                    "given more than once"), -1;
+    return 0;
+}
+
 int cegate_http_decode(const cegate_header *headers, size_t count,
                        const void *body, size_t length,
                        const cegate_options *options, cegate_event_list *out,
@@ -390,6 +407,8 @@ int cegate_http_decode(const cegate_header *headers, size_t count,
                                 "body of %zu bytes exceeds max_input_bytes "
                                 "(%zu)", length, o->limits.max_input_bytes),
                -1;
+    if (check_one_content_type(headers, count, err) < 0)
+        return -1;
     cegate_http_mode mode = cegate_http_mode_of(headers, count);
     if (mode == CEGATE_HTTP_BINARY)
         return decode_binary(headers, count, body, length, o, out, err);

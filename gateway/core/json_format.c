@@ -41,9 +41,9 @@ int ce_json_deeper_than(const json_t *v, size_t limit)
     return 0;
 }
 
-json_t *ce_json_parse(const char *bytes, size_t length,
-                      const cegate_limits *limits, size_t max_depth,
-                      int batch, cegate_error *err)
+json_t *ce_json_parse_flags(const char *bytes, size_t length,
+                            const cegate_limits *limits, size_t max_depth,
+                            unsigned flags, cegate_error *err)
 {
     if (length > limits->max_input_bytes) {
         cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
@@ -55,15 +55,29 @@ json_t *ce_json_parse(const char *bytes, size_t length,
      * max_depth counts the levels of one event (the event object is level
      * 1), so the array around a batch is not counted: a batch holds exactly
      * the events that are accepted one by one. */
-    json_t *root = ce_json_read(bytes, length, max_depth, batch, err);
+    json_t *root = ce_json_read_flags(bytes, length, max_depth, flags, err);
     if (root == NULL && err != NULL && err->code == CEGATE_ERR_LIMIT) {
         /* Name the limit the user sets, not what is left of it here. */
+        char path[CEGATE_ERROR_PATH_LENGTH];
+        memcpy(path, err->path, sizeof path);
         cegate_error_clear(err);
-        cegate_error_set(err, CEGATE_ERR_LIMIT, NULL,
+        cegate_error_set(err, CEGATE_ERR_LIMIT, path,
                          "JSON nested deeper than max_depth (%zu)",
                          limits->max_depth);
     }
     return root;
+}
+
+json_t *ce_json_parse(const char *bytes, size_t length,
+                      const cegate_limits *limits, size_t max_depth,
+                      int batch, cegate_error *err)
+{
+    /* Event payloads keep integers beyond 64 bits: data is delivered as it
+     * came, and an attribute holding one is refused by its own check. */
+    return ce_json_parse_flags(bytes, length, limits, max_depth,
+                               CE_JSON_BIG_INTEGERS |
+                                   (batch ? CE_JSON_UNCOUNTED_TOP_ARRAY : 0),
+                               err);
 }
 
 json_t *cegate_json_parse(const char *bytes, size_t length,
@@ -89,6 +103,8 @@ static cegate_type extension_type(const cegate_options *o, const char *name)
 
 static const char *json_type_name(const json_t *v)
 {
+    if (cegate_json_big_integer(v, NULL) != NULL)
+        return "an integer";
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "an object";
     case JSON_ARRAY: return "an array";
@@ -106,6 +122,9 @@ static int set_attribute(cegate_event *ev, const char *name, const json_t *v,
                          const cegate_options *o, cegate_error *err)
 {
     cegate_value value;
+    if (cegate_json_big_integer(v, NULL) != NULL)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, name,
+                                "Integer out of the 32-bit range"), -1;
     switch (json_typeof(v)) {
     case JSON_STRING: {
         size_t n = json_string_length(v);
@@ -152,7 +171,7 @@ static int read_specversion(const json_t *object, int *v03, cegate_error *err)
     if (sv == NULL || json_is_null(sv))
         return cegate_error_set(err, CEGATE_ERR_MISSING, "specversion",
                                 "required attribute is missing"), -1;
-    if (!json_is_string(sv))
+    if (!ce_json_is_text(sv))
         return cegate_error_set(err, CEGATE_ERR_TYPE, "specversion",
                                 "must be a string, not %s", json_type_name(sv)),
                -1;
@@ -174,7 +193,7 @@ static int read_specversion(const json_t *object, int *v03, cegate_error *err)
 static int set_schemaurl(cegate_event *ev, const json_t *v,
                          const cegate_options *o, cegate_error *err)
 {
-    if (!json_is_string(v))
+    if (!ce_json_is_text(v))
         return cegate_error_set(err, CEGATE_ERR_TYPE, "schemaurl",
                                 "must be a string, not %s", json_type_name(v)),
                -1;
@@ -199,7 +218,7 @@ static int set_data(cegate_event *ev, const json_t *data,
         const char *what = data_base64 ? "data_base64" : "data";
         if (src == NULL)
             return 0; /* v0.3 datacontentencoding without data */
-        if (!json_is_string(src))
+        if (!ce_json_is_text(src))
             return cegate_error_set(err, CEGATE_ERR_TYPE, what,
                                     "must be a base64 string, not %s",
                                     json_type_name(src)), -1;
@@ -227,7 +246,7 @@ static int set_data(cegate_event *ev, const json_t *data,
     }
     if (cegate_media_type_is_json(ct))
         return cegate_event_set_data_json(ev, (json_t *)data, err);
-    if (!json_is_string(data))
+    if (!ce_json_is_text(data))
         return cegate_error_set(err, CEGATE_ERR_TYPE, "data",
                                 "must be a string for datacontenttype \"%.60s\", "
                                 "not %s", ct, json_type_name(data)), -1;
@@ -269,7 +288,7 @@ static int decode_object(const json_t *object, const cegate_options *o,
             continue;
         }
         if (v03 && strcmp(key, "datacontentencoding") == 0) {
-            if (!json_is_string(v) || strcmp(json_string_value(v), "base64") != 0)
+            if (!ce_json_is_text(v) || strcmp(json_string_value(v), "base64") != 0)
                 return cegate_error_set(err, CEGATE_ERR_VALUE, key,
                                         "only \"base64\" is defined"), -1;
             encoding = v;

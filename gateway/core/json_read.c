@@ -10,9 +10,11 @@
  *
  * It accepts what json_loadb(JSON_DECODE_ANY | JSON_REJECT_DUPLICATES)
  * accepts and builds the same tree (a differential fuzz target,
- * tests/fuzz/fuzz_json_read.c, holds it to that), with two differences:
- * nesting is limited by the caller rather than at 2048 levels, and an
- * allocation failure is always reported as one. */
+ * tests/fuzz/fuzz_json_read.c, holds it to that), with three differences:
+ * nesting is limited by the caller rather than at 2048 levels, an
+ * allocation failure is always reported as one, and with
+ * CE_JSON_BIG_INTEGERS an integer beyond 64 bits, which jansson refuses,
+ * is kept digit for digit (cegate_json_big_integer says how). */
 /* strtod_l (glibc, POSIX 2024) */
 #define _GNU_SOURCE 1
 #include "config.h"
@@ -37,6 +39,7 @@ typedef struct reader {
     size_t depth, max_depth;
     cegate_buffer scratch; /* unescaped strings, number texts */
     cegate_error *err;
+    unsigned flags; /* CE_JSON_* */
     int failed;
 } reader;
 
@@ -92,6 +95,29 @@ static json_t *too_deep(reader *r)
                          "JSON nested deeper than %zu levels", r->max_depth);
     }
     return NULL;
+}
+
+/* With CE_JSON_ERROR_PATH, an error is placed as the reader unwinds: each
+ * object member and array element it was in puts its name or index in
+ * front of the error's path ("Records" "[0]" "eventTime"). Only failures
+ * pay for it. */
+static void locate_member(reader *r, const char *name, size_t n)
+{
+    if (!(r->flags & CE_JSON_ERROR_PATH))
+        return;
+    char prefix[CEGATE_ERROR_PATH_LENGTH];
+    snprintf(prefix, sizeof prefix, "%.*s",
+             (int)(n < sizeof prefix ? n : sizeof prefix - 1), name);
+    cegate_error_prefix_path(r->err, prefix);
+}
+
+static void locate_element(reader *r, size_t index)
+{
+    if (!(r->flags & CE_JSON_ERROR_PATH))
+        return;
+    char prefix[32];
+    snprintf(prefix, sizeof prefix, "[%zu]", index);
+    cegate_error_prefix_path(r->err, prefix);
 }
 
 /* ---- scanning ---------------------------------------------------------------- */
@@ -329,18 +355,24 @@ static json_t *read_number(reader *r)
     if (!real) {
         /* Accumulate negatively: LLONG_MIN has no positive counterpart. */
         json_int_t acc = 0;
-        for (const unsigned char *d = at + negative; d < q; d++) {
+        int fits = 1;
+        for (const unsigned char *d = at + negative; fits && d < q; d++) {
             int digit = *d - '0';
             if (acc < (LLONG_MIN + digit) / 10)
-                return syntax_error(r, at, "integer out of range");
-            acc = acc * 10 - digit;
+                fits = 0;
+            else
+                acc = acc * 10 - digit;
         }
-        if (!negative) {
+        if (fits && !negative) {
             if (acc == LLONG_MIN)
-                return syntax_error(r, at, "integer out of range");
-            acc = -acc;
+                fits = 0;
+            else
+                acc = -acc;
         }
-        v = json_integer(acc);
+        if (!fits && !(r->flags & CE_JSON_BIG_INTEGERS))
+            return syntax_error(r, at, "integer out of range");
+        v = fits ? json_integer(acc)
+                 : ce_json_big_integer((const char *)at, (size_t)(q - at));
     } else {
         cegate_buffer_reset(&r->scratch);
         if (cegate_buffer_append(&r->scratch, at, (size_t)(q - at), NULL, NULL) < 0 ||
@@ -385,11 +417,12 @@ static json_t *read_array(reader *r)
         r->p++;
         return array;
     }
-    for (;;) {
+    for (size_t index = 0;; index++) {
         json_t *item = read_value(r);
         if (item == NULL || json_array_append_new(array, item) < 0) {
             if (item != NULL)
                 out_of_memory(r);
+            locate_element(r, index);
             json_decref(array);
             return NULL;
         }
@@ -448,7 +481,11 @@ static json_t *read_object(reader *r)
             }
         }
         json_t *value = NULL;
-        if (json_object_getn(object, key, name_length) != NULL) {
+        /* A duplicate is refused, or with CE_JSON_ALLOW_DUPLICATES the
+         * last one wins, as in jansson without JSON_REJECT_DUPLICATES. */
+        int duplicate = !(r->flags & CE_JSON_ALLOW_DUPLICATES) &&
+                        json_object_getn(object, key, name_length) != NULL;
+        if (duplicate) {
             syntax_error(r, name_at, "duplicate member name in an object");
         } else {
             skip_space(r);
@@ -463,6 +500,8 @@ static json_t *read_object(reader *r)
                      json_object_setn_new_nocheck(object, key, name_length, value) == 0;
         if (value != NULL && !stored)
             out_of_memory(r);
+        if (!stored)
+            locate_member(r, key, name_length);
         cegate_free(copy);
         if (!stored) {
             json_decref(object);
@@ -517,18 +556,20 @@ static json_t *read_value(reader *r)
     }
 }
 
-json_t *ce_json_read(const char *text, size_t length, size_t max_depth,
-                     int uncounted_top_array, cegate_error *err)
+json_t *ce_json_read_flags(const char *text, size_t length, size_t max_depth,
+                           unsigned flags, cegate_error *err)
 {
     reader r;
     memset(&r, 0, sizeof r);
     r.start = r.p = (const unsigned char *)text;
     r.end = r.start + length;
     r.err = err;
+    r.flags = flags;
     r.max_depth = max_depth;
     cegate_buffer_init(&r.scratch, SIZE_MAX);
     skip_space(&r);
-    if (uncounted_top_array && r.p < r.end && *r.p == '[')
+    if ((flags & CE_JSON_UNCOUNTED_TOP_ARRAY) && r.p < r.end && *r.p == '[' &&
+        r.max_depth < SIZE_MAX)
         r.max_depth++;
     if (r.max_depth > HARD_DEPTH_LIMIT)
         r.max_depth = HARD_DEPTH_LIMIT;
@@ -543,4 +584,51 @@ json_t *ce_json_read(const char *text, size_t length, size_t max_depth,
     }
     cegate_buffer_free(&r.scratch);
     return root;
+}
+
+json_t *ce_json_read(const char *text, size_t length, size_t max_depth,
+                     int uncounted_top_array, cegate_error *err)
+{
+    return ce_json_read_flags(text, length, max_depth,
+                              uncounted_top_array ? CE_JSON_UNCOUNTED_TOP_ARRAY
+                                                  : 0, err);
+}
+
+/* ---- integers beyond 64 bits ------------------------------------------------- */
+
+json_t *ce_json_big_integer(const char *text, size_t n)
+{
+    /* A NUL byte first: no string read from JSON can hold one (\u0000 is
+     * refused), so the value cannot be mistaken for text that came in. */
+    char small[64];
+    char *bytes = n + 1 <= sizeof small ? small : cegate_malloc(n + 1);
+    if (bytes == NULL)
+        return NULL;
+    bytes[0] = '\0';
+    memcpy(bytes + 1, text, n);
+    json_t *v = json_stringn_nocheck(bytes, n + 1);
+    if (bytes != small)
+        cegate_free(bytes);
+    return v;
+}
+
+const char *cegate_json_big_integer(const json_t *v, size_t *length)
+{
+    if (!json_is_string(v) || json_string_length(v) < 2)
+        return NULL;
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v) - 1;
+    if (s[0] != '\0')
+        return NULL;
+    /* The JSON integer grammar, so that writing it verbatim is safe
+     * whoever built the string. */
+    size_t i = s[1] == '-';
+    if (i == n || s[1 + i] < '1' || s[1 + i] > '9')
+        return NULL;
+    for (; i < n; i++)
+        if (s[1 + i] < '0' || s[1 + i] > '9')
+            return NULL;
+    if (length != NULL)
+        *length = n;
+    return s + 1;
 }

@@ -152,9 +152,15 @@ static int append_value(cegate_buffer *out, const json_t *v, int indent,
             return -1;
         return cegate_buffer_append_byte(out, ']', "output", err);
     }
-    case JSON_STRING:
+    case JSON_STRING: {
+        /* An integer beyond 64 bits goes out as the number it came in as. */
+        size_t n;
+        const char *big = cegate_json_big_integer(v, &n);
+        if (big != NULL)
+            return cegate_buffer_append(out, big, n, "output", err);
         return ce_append_json_string(out, json_string_value(v),
                                      json_string_length(v), err);
+    }
     case JSON_INTEGER:
         return ce_append_integer(out, json_integer_value(v), err);
     case JSON_REAL:

@@ -87,13 +87,42 @@ int ce_json_deeper_than(const json_t *v, size_t limit);
 json_t *ce_json_read(const char *text, size_t length, size_t max_depth,
                      int uncounted_top_array, cegate_error *err);
 
+/* ce_json_read with flags: */
+#define CE_JSON_UNCOUNTED_TOP_ARRAY 1u /* a top-level array is not counted */
+#define CE_JSON_BIG_INTEGERS 2u /* integers beyond 64 bits are kept (see
+                                   cegate_json_big_integer), not refused */
+#define CE_JSON_ALLOW_DUPLICATES 4u /* the last of duplicate members wins:
+                                       to recognise a payload, never to read
+                                       its events */
+#define CE_JSON_ERROR_PATH 8u /* an error's path names the member or element
+                                 it is in ("Records[0].eventTime") */
+json_t *ce_json_read_flags(const char *text, size_t length, size_t max_depth,
+                           unsigned flags, cegate_error *err);
+
+/* A big integer's value: its JSON text `text[0..n)` (digits, maybe a
+ * minus) behind a NUL byte, in a string. NULL when out of memory. */
+json_t *ce_json_big_integer(const char *text, size_t n);
+
+/* A JSON string that is a CloudEvents-readable string: not a big integer. */
+static inline int ce_json_is_text(const json_t *v)
+{
+    return json_is_string(v) && cegate_json_big_integer(v, NULL) == NULL;
+}
+
 /* cegate_json_parse with an explicit depth limit (error messages still
  * name limits->max_depth), and `batch` saying whether a top-level array is
  * a batch (whose own level does not count) or a value: an HTTP body that
- * becomes an event's data must leave room for the event object around it. */
+ * becomes an event's data must leave room for the event object around it.
+ * Integers beyond 64 bits are kept (CE_JSON_BIG_INTEGERS): event data
+ * carries them intact. */
 json_t *ce_json_parse(const char *bytes, size_t length,
                       const cegate_limits *limits, size_t max_depth,
                       int batch, cegate_error *err);
+/* The same with ce_json_read_flags' flags (CE_JSON_BIG_INTEGERS is not
+ * implied; CE_JSON_UNCOUNTED_TOP_ARRAY is `batch`). */
+json_t *ce_json_parse_flags(const char *bytes, size_t length,
+                            const cegate_limits *limits, size_t max_depth,
+                            unsigned flags, cegate_error *err);
 
 /* A copy of n bytes plus a NUL (cegate_malloc), or NULL. */
 char *ce_strndup(const char *s, size_t n);

@@ -88,6 +88,30 @@ static int add_ce_header(upstream_request *req, const char *header,
     return upstream_request_add_known(req, name, 8 + n, value, strlen(value), err);
 }
 
+/* Whatever made them (the template, a route param overriding one, the
+ * script's name), none of the paths an app reads may have a dot segment,
+ * as it is or once decoded: the app decodes them, and a ".." would reach
+ * outside what the route names. REQUEST_URI is checked up to its query. */
+static int check_paths(const route *r, const char *request_uri,
+                       const char *script_name, const char *path_info,
+                       const char *document_uri, cegate_error *err)
+{
+    static const char *const names[] = {"REQUEST_URI", "SCRIPT_NAME",
+                                        "PATH_INFO", "DOCUMENT_URI"};
+    const char *values[] = {request_uri, script_name, path_info, document_uri};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = route_override(r, names[i]);
+        if (v == NULL)
+            v = values[i];
+        size_t n = i == 0 ? strcspn(v, "?") : strlen(v);
+        if (route_has_dot_segment(v, n))
+            return cegate_error_set(err, CEGATE_ERR_VALUE, names[i],
+                                    "has a '.' or '..' segment, as it is or "
+                                    "once percent-decoded"), -1;
+    }
+    return 0;
+}
+
 static char *directory_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -143,6 +167,10 @@ int request_build(const cegate_event *ev, const route *r,
             cegate_free(path);
             goto nomem;
         }
+    }
+    if (check_paths(r, request_uri, script_name, path_info, path, err) < 0) {
+        cegate_free(path);
+        goto done;
     }
 #define PARAM(name, value) {name, sizeof name - 1, value}
     const struct {

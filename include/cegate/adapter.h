@@ -66,7 +66,10 @@ typedef struct cegate_message {
     const char *body;             /* the raw bytes (NUL-terminated) */
     size_t body_length;
     const json_t *json;   /* the body parsed once by the host; NULL when the
-                             body is not JSON. Never modify it. */
+                             body is not JSON. Never modify it. An integer
+                             beyond 64 bits is a string of a NUL byte and
+                             its digits (cegate_json_big_integer in
+                             cegate/format.h): not a string to read. */
     const char *path;     /* the request path (e.g. from --path), or NULL */
     unsigned depth;       /* 0 for the outer message, +1 per envelope */
 } cegate_message;

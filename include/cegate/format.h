@@ -84,9 +84,20 @@ int cegate_json_decode(const char *bytes, size_t length,
                        cegate_error *err);
 
 /* Parse JSON text with the limits applied (size and nesting depth); the
- * one entry point for outside JSON. Returns a new reference or NULL. */
+ * one entry point for outside JSON. Returns a new reference or NULL.
+ * Duplicate member names are refused. An integer beyond 64 bits, which a
+ * json_int_t cannot hold, is kept digit for digit rather than refused or
+ * rounded: see cegate_json_big_integer. */
 json_t *cegate_json_parse(const char *bytes, size_t length,
                           const cegate_limits *limits, cegate_error *err);
+
+/* An integer beyond 64 bits as cegate_json_parse keeps it: a JSON string
+ * holding a NUL byte and then the integer's text, "\0" "-123...". (No
+ * string of JSON input can hold NUL, so none is taken for one.) cegate's
+ * writers print it as the number it was; an attribute cannot be one (a
+ * CloudEvents Integer has 32 bits). Returns the text (its length in
+ * *length when not NULL) when `v` is such a value, else NULL. */
+const char *cegate_json_big_integer(const json_t *v, size_t *length);
 
 /* Append the event in the JSON event format (compact, UTF-8). Core
  * attributes in spec order (specversion, id, source, type, datacontenttype,

@@ -189,7 +189,10 @@ Test(e2e_echo, route_path_with_hostile_subjects)
         const char *uri;          /* expected REQUEST_URI, NULL: invalid
                                      input, "": an event the route refuses */
     } cases[] = {
-        {"../../etc/passwd", "/uploads/..%2F..%2Fetc%2Fpasswd"},
+        /* Encoded, but the app decodes PATH_INFO once: ../../etc/passwd
+         * again, so the route refuses it. */
+        {"../../etc/passwd", ""},
+        {"a/../b", ""},
         {"a?b=c&d", "/uploads/a%3Fb%3Dc%26d"},
         {"x#y", "/uploads/x%23y"},
         {"CR\\r\\nLF", NULL}, /* a JSON-escaped CR LF: the core refuses it */
@@ -197,8 +200,13 @@ Test(e2e_echo, route_path_with_hostile_subjects)
          * a dot segment, so the route refuses them. */
         {"..", ""},
         {".", ""},
-        {"%2e%2e", "/uploads/%252e%252e"},
+        /* Values that decode once to a dot segment (an app decoding an S3
+         * key as it arrived): refused too. */
+        {"%2e%2e", ""},
+        {"%2E.", ""},
+        {"..%2F..%2Fetc", ""},
         {"/", "/uploads/%2F"},
+        {"a.b/c..d%41", "/uploads/a.b%2Fc..d%2541"},
         {NULL, NULL}, /* no subject: the template cannot be filled */
     };
     const size_t n = sizeof cases / sizeof cases[0];
@@ -219,9 +227,12 @@ Test(e2e_echo, route_path_with_hostile_subjects)
 
     e2e_run r;
     E2E_REPLAY(&r, "--app", echo_app(), "--route-path", "/uploads/{subject}", input);
+    size_t invalid = 0;
+    for (size_t i = 0; i < n; i++)
+        invalid += cases[i].uri == NULL || cases[i].uri[0] == '\0';
     cr_assert_eq(r.total, n, "stderr: %s", r.stderr_text);
-    cr_assert_eq(r.invalid, 4);
-    cr_assert_eq(r.delivered, n - 4);
+    cr_assert_eq(r.invalid, invalid);
+    cr_assert_eq(r.delivered, n - invalid);
     cr_assert_eq(r.exit_code, 65, "an invalid event makes exit 65; stderr: %s",
                  r.stderr_text);
     for (size_t i = 0; i < n; i++) {

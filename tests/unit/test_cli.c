@@ -304,6 +304,49 @@ Test(normalize, v03_event_comes_out_as_1_0)
     run_output_free(&p);
 }
 
+/* An SQS batch just under max_input_bytes (32 MiB) whose events, with
+ * their attributes added, come to more than that: the output is not held
+ * to the input's limit (it once was, refused with its own size). */
+Test(normalize, output_larger_than_the_input_limit, .timeout = 120)
+{
+    const size_t records = 10000, body_n = 3150;
+    size_t cap = records * (body_n + 256) + 64, n = 0;
+    char *input = malloc(cap);
+    char *body = malloc(body_n + 1);
+    cr_assert(input != NULL && body != NULL);
+    memset(body, 'x', body_n);
+    body[body_n] = '\0';
+    n += (size_t)snprintf(input + n, cap - n, "{\"Records\":[");
+    for (size_t i = 0; i < records; i++)
+        n += (size_t)snprintf(input + n, cap - n,
+                              "%s{\"eventSource\":\"aws:sqs\",\"messageId\":"
+                              "\"m%zu\",\"body\":\"%s\",\"eventSourceARN\":"
+                              "\"arn:aws:sqs:us-west-2:1:Q\",\"attributes\":"
+                              "{\"SentTimestamp\":\"1545082649183\"}}",
+                              i ? "," : "", i, body);
+    n += (size_t)snprintf(input + n, cap - n, "]}");
+    cr_assert_lt(n, (size_t)32 << 20, "input of %zu bytes", n);
+    run_output p = run_input(input, n, (const char *const[]){"normalize", NULL});
+    cr_assert_gt(p.out_len, (size_t)32 << 20, "output of %zu bytes", p.out_len);
+    json_t *root = events_out(&p, records);
+    json_t *last = json_array_get(root, records - 1);
+    cr_assert_str_eq(member(last, "id"), "m9999");
+    cr_assert_str_eq(member(json_object_get(last, "data"), "body"), body);
+    json_decref(root);
+    run_output_free(&p);
+    free(body);
+    free(input);
+}
+
+Test(normalize, an_empty_batch_prints_an_empty_array)
+{
+    run_output p = RUN_STDIN("[]", "normalize", "-H",
+                             "Content-Type: application/cloudevents-batch+json");
+    expect_success(&p);
+    cr_assert_str_eq(p.out, "[]\n");
+    run_output_free(&p);
+}
+
 /* ---- normalize: bad input ------------------------------------------------- */
 
 Test(bad_input, missing_id_names_adapter_and_field)

@@ -297,6 +297,27 @@ Test(binary_decode, duplicate_headers_conflict)
                  "ce-specversion");
 }
 
+/* Content-Type is the data's type: two of them are as ambiguous as two
+ * ce-id, in any case and whatever their values. */
+Test(binary_decode, two_content_types_conflict)
+{
+    cegate_header same[] = {REQUIRED_HEADERS,
+                            {"Content-Type", "application/json"},
+                            {"Content-Type", "application/json"}};
+    assert_error(decode_fail(same, N(same), "{}"), CEGATE_ERR_CONFLICT,
+                 "Content-Type");
+    cegate_header cased[] = {REQUIRED_HEADERS,
+                             {"content-type", "text/plain"},
+                             {"CONTENT-TYPE", "application/json"}};
+    assert_error(decode_fail(cased, N(cased), "{}"), CEGATE_ERR_CONFLICT,
+                 "CONTENT-TYPE");
+    /* Structured mode: the first would choose it, the second would not. */
+    cegate_header modes[] = {{"Content-Type", "application/cloudevents+json"},
+                             {"Content-Type", "text/plain"}};
+    assert_error(decode_fail(modes, N(modes), "{" MINIMAL_MEMBERS "}"),
+                 CEGATE_ERR_CONFLICT, "Content-Type");
+}
+
 Test(binary_decode, typed_extensions_from_options)
 {
     cegate_options opt = sample_options();

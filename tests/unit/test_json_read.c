@@ -120,8 +120,6 @@ static const refusal refused[] = {
     {"1.", 0, "no digit after '.'", 1, 1},
     {"1e+", 0, "no digit in the exponent", 1, 1},
     {"NaN", 0, "unexpected character", 1, 1},
-    {"9223372036854775808", 0, "integer out of range", 1, 1},
-    {"-9223372036854775809", 0, "integer out of range", 1, 1},
     {"[1e309]", 0, "number out of range", 1, 2},
     {"\"abc", 0, "unterminated string", 1, 1},
     {"\"abc\\", 0, "unterminated string", 1, 5},
@@ -242,14 +240,113 @@ Test(limits, ten_megabyte_values)
     cr_assert_not_null(v, "%s", err.text);
     cr_assert_eq(json_string_length(v), n);
     json_decref(v);
-    /* 10 MB of digits: an integer out of range, a real that reads. */
+    /* 10 MB of digits: an integer kept whole, a real that reads. */
     memset(s, '7', n + 2);
-    cr_assert_null(parse(s, n + 2, 64, &err));
-    cr_assert(strstr(err.text, "integer out of range") != NULL, "%s", err.text);
+    v = parse(s, n + 2, 64, &err);
+    cr_assert_not_null(v, "%s", err.text);
+    size_t digits;
+    cr_assert_not_null(cegate_json_big_integer(v, &digits));
+    cr_assert_eq(digits, n + 2);
+    json_decref(v);
     s[1] = '.';
     v = parse(s, n + 2, 64, &err);
     cr_assert_not_null(v, "%s", err.text);
     cr_assert(json_is_real(v));
     json_decref(v);
     free(s);
+}
+
+/* ---- integers beyond 64 bits ------------------------------------------------ */
+
+/* jansson refuses them ("too big integer"); cegate keeps their text, as a
+ * string of a NUL byte and the digits, so that event data can carry them
+ * intact (cegate_json_big_integer). */
+Test(big_integers, kept_digit_for_digit)
+{
+    static const char *const big[] = {
+        "9223372036854775808", "-9223372036854775809",
+        "18446744073709551616", "123456789012345678901234567890",
+        "-100000000000000000000000000000000000000000000000000000000000000000",
+    };
+    for (size_t i = 0; i < N(big); i++) {
+        cegate_error err;
+        json_t *v = parse(big[i], strlen(big[i]), 64, &err);
+        cr_assert_not_null(v, "%s: %s", big[i], err.text);
+        size_t n;
+        const char *text = cegate_json_big_integer(v, &n);
+        cr_assert_not_null(text, "%s is not kept as a big integer", big[i]);
+        cr_assert_eq(n, strlen(big[i]));
+        cr_assert_arr_eq(text, big[i], n);
+        json_decref(v);
+        json_error_t jerr;
+        cr_assert_null(json_loads(big[i], JSON_DECODE_ANY, &jerr),
+                       "jansson reads %s now: the contract can change", big[i]);
+    }
+    /* The edges of 64 bits stay ordinary integers. */
+    cegate_error err;
+    json_t *v = parse("[9223372036854775807,-9223372036854775808]", 42, 64, &err);
+    cr_assert_not_null(v);
+    cr_assert(json_is_integer(json_array_get(v, 0)));
+    cr_assert(json_is_integer(json_array_get(v, 1)));
+    json_decref(v);
+}
+
+Test(big_integers, only_the_reader_makes_them)
+{
+    /* A string that merely starts with NUL, or holds no integer, is not
+     * one: only the JSON integer grammar is written verbatim. */
+    static const char *const not_big[] = {"\0", "\0" "01", "\0" "1.5",
+                                          "\0" "-", "\0" "1 ", "x1"};
+    static const size_t lengths[] = {1, 3, 4, 2, 3, 2};
+    for (size_t i = 0; i < N(not_big); i++) {
+        json_t *v = json_stringn(not_big[i], lengths[i]);
+        cr_assert_not_null(v);
+        cr_assert_null(cegate_json_big_integer(v, NULL), "case %zu", i);
+        json_decref(v);
+    }
+    cr_assert_null(cegate_json_big_integer(NULL, NULL));
+    json_t *i = json_integer(5);
+    cr_assert_null(cegate_json_big_integer(i, NULL));
+    json_decref(i);
+}
+
+Test(big_integers, event_data_keeps_them_and_attributes_refuse_them)
+{
+    const char *event = "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
+                        "\"type\":\"t\",\"data\":{\"n\":123456789012345678901234567890,"
+                        "\"m\":[-98765432109876543210,1]}}";
+    cegate_event_list list;
+    cegate_event_list_init(&list);
+    cegate_error err;
+    cegate_error_clear(&err);
+    cr_assert_eq(cegate_json_decode(event, strlen(event), NULL, &list, &err), 0,
+                 "%s", err.text);
+    cegate_buffer out;
+    cegate_buffer_init(&out, 1 << 20);
+    cr_assert_eq(cegate_json_encode_event(list.events[0], &out, &err), 0);
+    cr_assert_not_null(strstr(out.data, "\"data\":{\"n\":123456789012345678901234567890,"
+                                        "\"m\":[-98765432109876543210,1]}"),
+                       "%s", out.data);
+    cegate_buffer_free(&out);
+    cegate_event_list_free(&list);
+
+    /* A CloudEvents Integer has 32 bits: an attribute cannot be one. */
+    const char *attribute = "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"/s\","
+                            "\"type\":\"t\",\"seq\":123456789012345678901234567890}";
+    cegate_error_clear(&err);
+    cr_assert_eq(cegate_json_decode(attribute, strlen(attribute), NULL, &list, &err), -1);
+    cr_assert_eq(err.code, CEGATE_ERR_VALUE, "%s", err.text);
+    cr_assert_str_eq(err.path, "seq");
+    const char *id = "{\"specversion\":\"1.0\",\"id\":123456789012345678901234567890,"
+                     "\"source\":\"/s\",\"type\":\"t\"}";
+    cegate_error_clear(&err);
+    cr_assert_eq(cegate_json_decode(id, strlen(id), NULL, &list, &err), -1);
+    cr_assert_str_eq(err.path, "id");
+    const char *sv = "{\"specversion\":123456789012345678901234567890,\"id\":\"1\","
+                     "\"source\":\"/s\",\"type\":\"t\"}";
+    cegate_error_clear(&err);
+    cr_assert_eq(cegate_json_decode(sv, strlen(sv), NULL, &list, &err), -1);
+    cr_assert_eq(err.code, CEGATE_ERR_TYPE, "%s", err.text);
+    cr_assert(strstr(err.text, "not an integer") != NULL, "%s", err.text);
+    cr_assert_eq(list.count, 0);
 }
