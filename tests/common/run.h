@@ -65,4 +65,54 @@ run_output run_capture(char *const argv[], char *const envp[], const char *input
 
 void run_output_free(run_output *o);
 
+/* ---- running a program under watch ----------------------------------------- */
+
+/* A piece of a child's stdin, written `delay_ms` after the previous piece
+ * was written whole (the first: after the start): `len` bytes of `data`, or
+ * when `file` is set, that file's contents, streamed in small reads so that
+ * a large input never sits in the test's memory (see run_watched). */
+typedef struct run_piece {
+    const char *data;
+    size_t len;
+    const char *file;
+    long delay_ms;
+} run_piece;
+
+typedef struct run_spec {
+    char *const *argv;     /* argv[0]: a path, or looked up in PATH */
+    char *const *envp;     /* NULL: environ */
+    const char *stdin_file; /* stdin from this file, or else */
+    const run_piece *pieces; /* these pieces through a pipe, then EOF */
+    size_t piece_count;    /* (none: an empty stdin) */
+    const char *stdout_file; /* stdout opened from this file (e.g. /dev/full)
+                              * instead of captured */
+    int signal;            /* when non-zero, sent `signal_after_ms` after
+                            * the start (once) */
+    long signal_after_ms;
+    double kill_after_s;   /* SIGKILL once this long has passed (0: 120 s),
+                            * so that a test never hangs */
+} run_spec;
+
+typedef struct run_result {
+    int status;          /* the exit status, or 128 + signal */
+    int killed;          /* it was still running at kill_after_s */
+    double seconds;      /* wall time from the start to its exit */
+    long max_rss_kib;    /* its peak RSS (wait4's ru_maxrss) */
+    char *out;           /* stdout (unless stdout_file) and stderr, */
+    size_t out_len;      /* NUL-terminated */
+    char *err;
+    size_t err_len;
+} run_result;
+
+/* Run spec->argv to its exit, feeding and signalling it as the spec says,
+ * capturing its output, its wall time and its peak RSS.
+ *
+ * The peak RSS counts what the child inherited: Linux starts a spawned
+ * child's high-water mark at its parent's RSS (exec keeps the larger of the
+ * two), so a test that measures it must not hold large buffers itself;
+ * large inputs go through files. */
+void run_watched(const run_spec *spec, run_result *r);
+
+void run_result_free(run_result *r);
+
 #endif
