@@ -23,7 +23,8 @@
  *   slow-reader     reads STDIN at 64 KiB per 100 ms, then answers as ok
  *   stray           answers as ok, then --stray-after-ms later a second,
  *                   unrequested response (Status 202, body "stray") on the
- *                   kept connection; once per peer, then as ok
+ *                   kept connection; once per peer (its first request on a
+ *                   kept connection), then as ok
  *   wrong-id        answers as ok, every record with request id 2
  *   unknown-type    a record of type --type (99) before the answer (or
  *                   instead of it, with --instead)
@@ -44,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -352,6 +354,8 @@ static int read_request(int fd, request *req, record *r)
         die("out of memory");
     for (;;) {
         if (read_record(fd, r) < 0 || r->h.type == FCGI_ABORT_REQUEST) {
+            log_line("%s: client gone or aborted after %zu bytes of PARAMS",
+                     mode_names[opt.mode], req->params_len);
             free(params);
             return -1;
         }
@@ -365,7 +369,12 @@ static int read_request(int fd, request *req, record *r)
     }
     find_ce_id(params, req->params_len < MAX_PARAMS ? req->params_len : MAX_PARAMS, req);
     free(params);
-    return read_stdin(fd, req, r);
+    if (read_stdin(fd, req, r) < 0) {
+        log_line("%s id=%s: client gone or aborted after %zu bytes of STDIN",
+                 mode_names[opt.mode], req->ce_id, req->stdin_len);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- the modes ------------------------------------------------------------------- */
@@ -460,17 +469,18 @@ static conn_fate answer_and_log(int fd, const request *req, unsigned id)
     return req->keep_conn ? CONN_KEEP : CONN_CLOSE;
 }
 
-/* The stray answer goes out once per peer: the first connection's first
- * request (the parent tells the child whether it is the first). */
-static int stray_pending;
+/* The stray answer goes out once per peer, after the first request
+ * answered on a kept connection, whichever connection child that is (the
+ * first connection may be a client only checking that the socket listens):
+ * the flag is in memory shared by all of them. */
+static int *stray_sent;
 
 static conn_fate mode_stray(int fd, const request *req)
 {
     if (answer_and_log(fd, req, req->id) == CONN_CLOSE)
         return CONN_CLOSE;
-    if (!stray_pending)
+    if (__atomic_exchange_n(stray_sent, 1, __ATOMIC_SEQ_CST))
         return CONN_KEEP;
-    stray_pending = 0;
     nap_ms(opt.stray_after_ms);
     if (send_response(fd, req->id, 202, "stray") < 0) {
         log_line("stray: client gone before the stray response");
@@ -623,7 +633,6 @@ static int listen_on(const char *path)
  * and die with the parent (PR_SET_PDEATHSIG). */
 static void serve(int listener)
 {
-    unsigned long connections = 0;
     for (;;) {
         int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0) {
@@ -631,7 +640,6 @@ static void serve(int listener)
                 continue;
             die("accept: %s", strerror(errno));
         }
-        connections++;
         pid_t pid = fork();
         if (pid < 0)
             die("fork: %s", strerror(errno));
@@ -639,7 +647,6 @@ static void serve(int listener)
             listening_path = NULL; /* the socket is the parent's to remove */
             prctl(PR_SET_PDEATHSIG, SIGTERM);
             close(listener);
-            stray_pending = opt.mode == MODE_STRAY && connections == 1;
             serve_connection(fd);
             _exit(0);
         }
@@ -710,6 +717,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = {.sa_handler = SIG_IGN, .sa_flags = SA_NOCLDWAIT};
     sigaction(SIGCHLD, &sa, NULL);
+    stray_sent = mmap(NULL, sizeof *stray_sent, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (stray_sent == MAP_FAILED)
+        die("mmap: %s", strerror(errno));
     int listener = listen_on(opt.socket_path);
     listening_path = opt.socket_path;
     struct sigaction term = {.sa_handler = on_sigterm};
