@@ -304,7 +304,8 @@ typedef struct feeder {
     const run_piece *pieces;
     size_t count, index;    /* the piece being written */
     double start_at;        /* when it may start */
-    size_t done;            /* bytes of a data piece written */
+    size_t done;            /* bytes of a data piece's copy written */
+    size_t copies;          /* its copies written whole */
     int file_fd;            /* a file piece's file once opened, else -1 */
     char buf[65536];        /* bytes read from it, not yet written */
     size_t buf_len, buf_off;
@@ -324,7 +325,7 @@ static void feeder_next_piece(feeder *f)
     if (f->file_fd >= 0)
         close(f->file_fd);
     f->file_fd = -1;
-    f->done = f->buf_len = f->buf_off = 0;
+    f->done = f->copies = f->buf_len = f->buf_off = 0;
     if (++f->index == f->count)
         feeder_close(f); /* all written: the child sees the end of input */
     else
@@ -342,6 +343,8 @@ static size_t feeder_pending(feeder *f, const char **p)
 {
     const run_piece *piece = &f->pieces[f->index];
     if (piece->file == NULL) {
+        if (f->done == piece->len && ++f->copies < (piece->repeat ? piece->repeat : 1))
+            f->done = 0;
         *p = piece->data + f->done;
         return piece->len - f->done;
     }
@@ -383,7 +386,7 @@ static void feeder_write(feeder *f)
         f->buf_off += (size_t)w;
 }
 
-static pid_t spawn_watched(const run_spec *spec, int in_fd, int out_fd, int err_fd)
+static pid_t spawn_watched(const run_watch_spec *spec, int in_fd, int out_fd, int err_fd)
 {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -443,7 +446,7 @@ static int watch_timeout_ms(double now, const double *moments, size_t n)
     return wait <= 0 ? 0 : (int)(wait * 1000) + 1;
 }
 
-void run_watched(const run_spec *spec, run_result *r)
+void run_watched(const run_watch_spec *spec, run_watch_result *r)
 {
     memset(r, 0, sizeof *r);
     int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2];
@@ -535,7 +538,7 @@ void run_watched(const run_spec *spec, run_result *r)
     r->max_rss_kib = ru.ru_maxrss;
 }
 
-void run_result_free(run_result *r)
+void run_watch_free(run_watch_result *r)
 {
     free(r->out);
     free(r->err);

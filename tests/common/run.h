@@ -68,17 +68,19 @@ void run_output_free(run_output *o);
 /* ---- running a program under watch ----------------------------------------- */
 
 /* A piece of a child's stdin, written `delay_ms` after the previous piece
- * was written whole (the first: after the start): `len` bytes of `data`, or
- * when `file` is set, that file's contents, streamed in small reads so that
- * a large input never sits in the test's memory (see run_watched). */
+ * was written whole (the first: after the start): `len` bytes of `data`,
+ * `repeat` times over (0: once), or when `file` is set, that file's
+ * contents, streamed in small reads. Either way a large input never sits
+ * in the test's memory (see run_watched). */
 typedef struct run_piece {
     const char *data;
     size_t len;
+    size_t repeat;
     const char *file;
     long delay_ms;
 } run_piece;
 
-typedef struct run_spec {
+typedef struct run_watch_spec {
     char *const *argv;     /* argv[0]: a path, or looked up in PATH */
     char *const *envp;     /* NULL: environ */
     const char *stdin_file; /* stdin from this file, or else */
@@ -91,9 +93,9 @@ typedef struct run_spec {
     long signal_after_ms;
     double kill_after_s;   /* SIGKILL once this long has passed (0: 120 s),
                             * so that a test never hangs */
-} run_spec;
+} run_watch_spec;
 
-typedef struct run_result {
+typedef struct run_watch_result {
     int status;          /* the exit status, or 128 + signal */
     int killed;          /* it was still running at kill_after_s */
     double seconds;      /* wall time from the start to its exit */
@@ -102,7 +104,7 @@ typedef struct run_result {
     size_t out_len;      /* NUL-terminated */
     char *err;
     size_t err_len;
-} run_result;
+} run_watch_result;
 
 /* Run spec->argv to its exit, feeding and signalling it as the spec says,
  * capturing its output, its wall time and its peak RSS.
@@ -111,8 +113,8 @@ typedef struct run_result {
  * child's high-water mark at its parent's RSS (exec keeps the larger of the
  * two), so a test that measures it must not hold large buffers itself;
  * large inputs go through files. */
-void run_watched(const run_spec *spec, run_result *r);
+void run_watched(const run_watch_spec *spec, run_watch_result *r);
 
-void run_result_free(run_result *r);
+void run_watch_free(run_watch_result *r);
 
 #endif

@@ -180,13 +180,13 @@ const char *faults_write_padded(const char *name, const char *prefix, size_t fil
 
 /* ---- running replay ------------------------------------------------------------------ */
 
-run_spec faults_stdin_text(const char *text)
+run_watch_spec faults_stdin_text(const char *text)
 {
     run_piece *piece = faults_own(calloc(1, sizeof *piece));
     cr_assert_not_null(piece, "out of memory");
     piece->data = text;
     piece->len = strlen(text);
-    return (run_spec){.pieces = piece, .piece_count = 1};
+    return (run_watch_spec){.pieces = piece, .piece_count = 1};
 }
 
 /* Each line of stdout as a JSON object. */
@@ -208,7 +208,7 @@ static json_t *parse_lines(const char *out)
     return lines;
 }
 
-void faults_replay(faults_run *run, run_spec spec, const char *app, double bound,
+void faults_replay(faults_run *run, run_watch_spec spec, const char *app, double bound,
                    const char *const *args)
 {
     const char *argv[64] = {run_need_env("CEGATE_BIN"), "replay", "--app", app};

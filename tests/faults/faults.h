@@ -64,7 +64,7 @@ const char *faults_write_padded(const char *name, const char *prefix, size_t fil
 
 /* A run of `cegate replay`. */
 typedef struct faults_run {
-    run_result r;
+    run_watch_result r;
     json_t *lines;  /* its stdout, one JSON object per line (an array) */
     double bound;   /* the time bound asserted by faults_assert_ended */
 } faults_run;
@@ -74,13 +74,13 @@ typedef struct faults_run {
  * here). `bound` is the seconds it must end within, the margin included
  * (faults_assert_ended); it is killed FAULTS_HARD_LIMIT later. Its stdout
  * must be JSON lines, unless spec->stdout_file is set. */
-void faults_replay(faults_run *run, run_spec spec, const char *app, double bound,
+void faults_replay(faults_run *run, run_watch_spec spec, const char *app, double bound,
                    const char *const *args);
 #define FAULTS_REPLAY(run, spec, app, bound, ...) \
     faults_replay((run), (spec), (app), (bound), (const char *const[]){__VA_ARGS__, NULL})
 
-/* A run_spec feeding `text` as the whole stdin. */
-run_spec faults_stdin_text(const char *text);
+/* A run_watch_spec feeding `text` as the whole stdin. */
+run_watch_spec faults_stdin_text(const char *text);
 
 /* It exited with `code` (the message shows its stderr). */
 void faults_assert_exit(const faults_run *run, int code);

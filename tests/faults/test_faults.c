@@ -25,22 +25,27 @@ TestSuite(faults, .init = faults_setup, .fini = faults_teardown);
 
 #define MiB (1024 * 1024)
 
-/* One event e1 through `app` with one 1 s attempt and `extra` options;
- * asserts it ended within the deadline plus the margin and with bounded
- * memory, and returns its one line. */
-static json_t *replay_one(faults_run *run, const char *app, const char *const *extra)
+/* A text/plain event up to the first byte of its data string. */
+#define BIG_EVENT_HEAD(id)                                                            \
+    "{\"specversion\":\"1.0\",\"id\":\"" id "\",\"source\":\"/t\",\"type\":\"t\","       \
+    "\"datacontenttype\":\"text/plain\",\"data\":\""
+
+/* One event e1 through `app` in `attempts` attempts of 1 s each, 50 to
+ * 100 ms apart; asserts that it ended within its deadlines plus the margin,
+ * with bounded memory, and returns its one line. */
+static json_t *replay_one(faults_run *run, const char *app, int attempts)
 {
-    const char *args[16] = {ONE_ATTEMPT};
-    size_t n = 4;
-    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++)
-        args[n++] = extra[i];
-    args[n] = NULL;
-    faults_replay(run, faults_stdin_text(FAULTS_EVENT_LINE("e1")), app,
-                  DEADLINE + faults_margin(), args);
+    char count[16];
+    snprintf(count, sizeof count, "%d", attempts);
+    const char *args[] = {"--timeout", "1000", "--attempts", count,
+                          "--retry-initial-ms", "50", "--retry-max-ms", "100", NULL};
+    double bound = attempts * (DEADLINE + 0.1) + faults_margin();
+    faults_replay(run, faults_stdin_text(FAULTS_EVENT_LINE("e1")), app, bound, args);
     faults_assert_ended(run);
     faults_assert_rss_below(run, FAULTS_SMALL_RSS_MIB);
     json_t *line = faults_only_line(run);
     cr_assert_str_eq(faults_str(line, "id"), "e1");
+    cr_assert_leq(faults_int(line, "attempts"), attempts, "attempts: %s", run->r.out);
     return line;
 }
 
@@ -49,7 +54,7 @@ static void expect_fault(const char *app, const char *status, const char *error_
                          int exit_code)
 {
     faults_run run;
-    json_t *line = replay_one(&run, app, NULL);
+    json_t *line = replay_one(&run, app, 1);
     faults_assert_outcome(line, status, error_code);
     faults_assert_exit(&run, exit_code);
 }
@@ -66,7 +71,7 @@ Test(faults, drip_is_cut_at_the_deadline)
 Test(faults, endless_stderr_is_cut_and_its_excerpt_bounded)
 {
     faults_run run;
-    json_t *line = replay_one(&run, faults_peer("endless-stderr", NULL), NULL);
+    json_t *line = replay_one(&run, faults_peer("endless-stderr", NULL), 1);
     faults_assert_outcome(line, "failed", "timeout");
     faults_assert_exit(&run, 75);
     /* What the app logged is kept, escaped (it holds a byte that is not
@@ -83,7 +88,7 @@ Test(faults, endless_stderr_is_cut_and_its_excerpt_bounded)
 Test(faults, endless_stdout_is_cut_with_bounded_memory)
 {
     faults_run run;
-    json_t *line = replay_one(&run, faults_peer("endless-stdout", NULL), NULL);
+    json_t *line = replay_one(&run, faults_peer("endless-stdout", NULL), 1);
     const char *status = faults_str(line, "status");
     cr_assert(strcmp(status, "failed") == 0 || strcmp(status, "rejected") == 0,
               "status %s: %s", status, run.r.out);
@@ -98,14 +103,11 @@ Test(faults, slow_reader_of_a_large_body_is_cut_at_the_deadline)
 {
     /* A 16 MiB body read at 64 KiB per 100 ms would take 25 s: the
      * deadline covers writing the request too. */
-    const char *input = faults_write_padded(
-        "big.json",
-        "{\"specversion\":\"1.0\",\"id\":\"big\",\"source\":\"/t\",\"type\":\"t\","
-        "\"datacontenttype\":\"text/plain\",\"data\":\"",
-        16 * MiB, "\"}\n");
+    const char *input =
+        faults_write_padded("big.json", BIG_EVENT_HEAD("big"), 16 * MiB, "\"}\n");
     const char *app = faults_peer("slow-reader", NULL);
     faults_run run;
-    FAULTS_REPLAY(&run, (run_spec){0}, app, DEADLINE + faults_margin(), ONE_ATTEMPT, input);
+    FAULTS_REPLAY(&run, (run_watch_spec){0}, app, DEADLINE + faults_margin(), ONE_ATTEMPT, input);
     faults_assert_ended(&run);
     /* The input (16 MiB), its event and the request body, with room. */
     faults_assert_rss_below(&run, 160);
@@ -147,7 +149,7 @@ Test(faults, unknown_role_is_a_protocol_error)
 Test(faults, huge_header_block_is_refused_with_bounded_memory)
 {
     faults_run run;
-    json_t *line = replay_one(&run, faults_peer("huge-headers", NULL), NULL);
+    json_t *line = replay_one(&run, faults_peer("huge-headers", NULL), 1);
     faults_assert_outcome(line, "rejected", NULL);
     const char *code = faults_str(line, "error_code");
     cr_assert(strcmp(code, "limit") == 0 || strcmp(code, "protocol") == 0,
@@ -157,40 +159,36 @@ Test(faults, huge_header_block_is_refused_with_bounded_memory)
 
 /* ---- the app is busy or goes away: retried, then failed ---------------------------- */
 
-/* `attempts` attempts, fast backoff; the event fails after all of them. */
-static void expect_retried_then_failed(const char *app, const char *attempts,
-                                       const char *error_code)
+/* The event fails after all its `attempts`. */
+static void expect_retried_then_failed(const char *app, int attempts, const char *error_code)
 {
     faults_run run;
-    json_t *line = replay_one(&run, app,
-                              (const char *const[]){"--attempts", attempts,
-                                                    "--retry-initial-ms", "50",
-                                                    "--retry-max-ms", "100", NULL});
+    json_t *line = replay_one(&run, app, attempts);
     faults_assert_outcome(line, "failed", error_code);
-    cr_assert_eq(faults_int(line, "attempts"), atol(attempts), "attempts: %s", run.r.out);
+    cr_assert_eq(faults_int(line, "attempts"), attempts, "attempts: %s", run.r.out);
     faults_assert_exit(&run, 75);
 }
 
 Test(faults, overloaded_is_retried_then_failed)
 {
     expect_retried_then_failed(FAULTS_PEER("protocol-status", "--protocol-status", "2"),
-                               "2", NULL);
+                               2, NULL);
 }
 
 Test(faults, cant_mpx_conn_is_retried_then_failed)
 {
     expect_retried_then_failed(FAULTS_PEER("protocol-status", "--protocol-status", "1"),
-                               "2", NULL);
+                               2, NULL);
 }
 
 Test(faults, reset_mid_record_is_unavailable)
 {
-    expect_retried_then_failed(faults_peer("reset", NULL), "1", "unavailable");
+    expect_retried_then_failed(faults_peer("reset", NULL), 1, "unavailable");
 }
 
 Test(faults, close_before_answering_is_unavailable)
 {
-    expect_retried_then_failed(faults_peer("close", NULL), "1", "unavailable");
+    expect_retried_then_failed(faults_peer("close", NULL), 1, "unavailable");
 }
 
 Test(faults, app_stderr_survives_a_cut_character_and_bytes_not_utf8)
@@ -199,7 +197,7 @@ Test(faults, app_stderr_survives_a_cut_character_and_bytes_not_utf8)
      * 503: the excerpt is kept (capped anywhere, escaped), not dropped. */
     faults_run run;
     json_t *line = replay_one(
-        &run, FAULTS_PEER("ok", "--status", "503", "--stderr-bytes", "200001"), NULL);
+        &run, FAULTS_PEER("ok", "--status", "503", "--stderr-bytes", "200001"), 1);
     faults_assert_outcome(line, "failed", "app-transient");
     cr_assert_eq(faults_int(line, "code"), 503, "code: %s", run.r.out);
     json_t *log = json_object_get(line, "app_stderr");
@@ -223,7 +221,7 @@ Test(faults, stray_response_is_never_taken_for_the_next_request)
     for (size_t i = 0; i < 2; i++)
         pieces[i].len = strlen(pieces[i].data);
     faults_run run;
-    FAULTS_REPLAY(&run, ((run_spec){.pieces = pieces, .piece_count = 2}), app,
+    FAULTS_REPLAY(&run, ((run_watch_spec){.pieces = pieces, .piece_count = 2}), app,
                   0.4 + 2 * DEADLINE + faults_margin(), "--show-response", "--idle-timeout",
                   "5000", "--timeout", "1000");
     faults_assert_ended(&run);
@@ -263,7 +261,7 @@ Test(faults, sigterm_drains_and_reports_every_event)
     const char *input = write_events("events.ndjson", 200);
     const char *app = FAULTS_PEER("ok", "--delay-ms", "20");
     faults_run run;
-    FAULTS_REPLAY(&run, ((run_spec){.signal = SIGTERM, .signal_after_ms = 1000}), app,
+    FAULTS_REPLAY(&run, ((run_watch_spec){.signal = SIGTERM, .signal_after_ms = 1000}), app,
                   1.0 + 5.0 + faults_margin(), input);
     faults_assert_ended(&run);
     faults_assert_rss_below(&run, FAULTS_SMALL_RSS_MIB);
@@ -297,7 +295,7 @@ Test(faults, sigterm_cancels_an_attempt_at_the_drain_deadline)
 {
     const char *app = faults_peer("hang", NULL);
     faults_run run;
-    run_spec spec = faults_stdin_text(FAULTS_EVENT_LINE("e1"));
+    run_watch_spec spec = faults_stdin_text(FAULTS_EVENT_LINE("e1"));
     spec.signal = SIGTERM;
     spec.signal_after_ms = 500;
     FAULTS_REPLAY(&run, spec, app, 0.5 + 1.0 + faults_margin(), "--timeout", "60000",
@@ -315,7 +313,7 @@ Test(faults, unwritable_stdout_exits_74)
 {
     const char *app = faults_peer("ok", NULL);
     faults_run run;
-    run_spec spec = faults_stdin_text(FAULTS_EVENT_LINE("e1") FAULTS_EVENT_LINE("e2"));
+    run_watch_spec spec = faults_stdin_text(FAULTS_EVENT_LINE("e1") FAULTS_EVENT_LINE("e2"));
     spec.stdout_file = "/dev/full";
     FAULTS_REPLAY(&run, spec, app, 5.0 + faults_margin(), ONE_ATTEMPT);
     faults_assert_ended(&run);
@@ -328,18 +326,31 @@ Test(faults, unwritable_stdout_exits_74)
 /* Well under this: the limit twice over and a generous baseline. */
 #define INPUT_RSS_MIB 120
 
+/* 64 KiB of 'x', for inputs generated as they are written. */
+static const char *filler(void)
+{
+    static char chunk[64 * 1024];
+    memset(chunk, 'x', sizeof chunk);
+    return chunk;
+}
+
+/* Stdin made of `head`, `mib` MiB of 'x' and `tail`, through a pipe. */
+static run_watch_spec padded_stdin(run_piece pieces[3], const char *head, size_t mib,
+                                   const char *tail)
+{
+    pieces[0] = (run_piece){.data = head, .len = strlen(head)};
+    pieces[1] = (run_piece){.data = filler(), .len = 64 * 1024, .repeat = mib * 16};
+    pieces[2] = (run_piece){.data = tail, .len = strlen(tail)};
+    return (run_watch_spec){.pieces = pieces, .piece_count = 3};
+}
+
 Test(faults, message_beyond_the_limit_is_refused_with_bounded_memory)
 {
     /* 64 MiB without a newline, through a pipe. */
-    const char *input = faults_write_padded(
-        "huge.json",
-        "{\"specversion\":\"1.0\",\"id\":\"huge\",\"source\":\"/t\",\"type\":\"t\","
-        "\"datacontenttype\":\"text/plain\",\"data\":\"",
-        64 * MiB, "\"}");
     const char *app = faults_peer("ok", NULL);
-    run_piece piece = {.file = input};
+    run_piece pieces[3];
     faults_run run;
-    FAULTS_REPLAY(&run, ((run_spec){.pieces = &piece, .piece_count = 1}), app,
+    FAULTS_REPLAY(&run, padded_stdin(pieces, BIG_EVENT_HEAD("huge"), 64, "\"}"), app,
                   30.0 + faults_margin(), ONE_ATTEMPT);
     faults_assert_ended(&run);
     faults_assert_rss_below(&run, INPUT_RSS_MIB);
@@ -349,17 +360,36 @@ Test(faults, message_beyond_the_limit_is_refused_with_bounded_memory)
     faults_assert_exit(&run, 65);
 }
 
+Test(faults, ndjson_line_far_beyond_the_limit_is_refused_with_bounded_memory)
+{
+    /* A 200 MiB line 2 through a pipe: read no further than the limit. */
+    const char *app = faults_peer("ok", NULL);
+    run_piece pieces[3];
+    faults_run run;
+    FAULTS_REPLAY(&run,
+                  padded_stdin(pieces, FAULTS_EVENT_LINE("e1") BIG_EVENT_HEAD("e2"), 200,
+                               "\"}\n" FAULTS_EVENT_LINE("e3")),
+                  app, 30.0 + faults_margin(), ONE_ATTEMPT);
+    faults_assert_ended(&run);
+    faults_assert_rss_below(&run, INPUT_RSS_MIB);
+    cr_assert_eq(faults_count(&run), 3, "stdout: %.2000s", run.r.out);
+    json_t *bad = faults_line_for_input(&run, 2);
+    faults_assert_outcome(bad, "invalid", NULL);
+    cr_assert_not_null(strstr(faults_str(bad, "error"), "max_input_bytes"), "%s", run.r.out);
+    faults_assert_outcome(faults_line_for_id(&run, "e1"), "delivered", NULL);
+    faults_assert_outcome(faults_line_for_id(&run, "e3"), "delivered", NULL);
+    faults_assert_exit(&run, 65);
+}
+
 Test(faults, ndjson_line_beyond_the_limit_is_refused_and_the_run_goes_on)
 {
-    const char *input = faults_write_padded(
-        "lines.ndjson",
-        FAULTS_EVENT_LINE("e1")
-        "{\"specversion\":\"1.0\",\"id\":\"e2\",\"source\":\"/t\",\"type\":\"t\","
-        "\"datacontenttype\":\"text/plain\",\"data\":\"",
-        40 * MiB, "\"}\n" FAULTS_EVENT_LINE("e3"));
+    /* A 40 MiB line 2 in a file. */
+    const char *input = faults_write_padded("lines.ndjson",
+                                            FAULTS_EVENT_LINE("e1") BIG_EVENT_HEAD("e2"),
+                                            40 * MiB, "\"}\n" FAULTS_EVENT_LINE("e3"));
     const char *app = faults_peer("ok", NULL);
     faults_run run;
-    FAULTS_REPLAY(&run, (run_spec){0}, app, 30.0 + faults_margin(), ONE_ATTEMPT, input);
+    FAULTS_REPLAY(&run, (run_watch_spec){0}, app, 30.0 + faults_margin(), ONE_ATTEMPT, input);
     faults_assert_ended(&run);
     faults_assert_rss_below(&run, INPUT_RSS_MIB);
     cr_assert_eq(faults_count(&run), 3, "stdout: %.2000s", run.r.out);
