@@ -298,12 +298,22 @@ void run_output_free(run_output *o)
 
 /* ---- running a program under watch ----------------------------------------- */
 
+static int gate_open(const run_gate *g)
+{
+    if (g->file == NULL)
+        return 1;
+    char *text = run_slurp(g->file, NULL);
+    int open = text != NULL && strstr(text, g->text) != NULL;
+    free(text);
+    return open;
+}
+
 /* What is left to write to a watched child's stdin. */
 typedef struct feeder {
     int fd;                 /* the pipe's write end; -1 once closed */
     const run_piece *pieces;
     size_t count, index;    /* the piece being written */
-    double start_at;        /* when it may start */
+    double start_at;        /* when it may start; -1 while its gate is shut */
     size_t done;            /* bytes of a data piece's copy written */
     size_t copies;          /* its copies written whole */
     int file_fd;            /* a file piece's file once opened, else -1 */
@@ -320,6 +330,13 @@ static void feeder_close(feeder *f)
     f->fd = f->file_fd = -1;
 }
 
+/* The current piece starts after its delay once its gate is open. */
+static void feeder_schedule(feeder *f, double now)
+{
+    const run_piece *piece = &f->pieces[f->index];
+    f->start_at = gate_open(&piece->gate) ? now + piece->delay_ms / 1e3 : -1;
+}
+
 static void feeder_next_piece(feeder *f)
 {
     if (f->file_fd >= 0)
@@ -329,12 +346,14 @@ static void feeder_next_piece(feeder *f)
     if (++f->index == f->count)
         feeder_close(f); /* all written: the child sees the end of input */
     else
-        f->start_at = run_now() + f->pieces[f->index].delay_ms / 1e3;
+        feeder_schedule(f, run_now());
 }
 
-static int feeder_ready(const feeder *f, double now)
+static int feeder_ready(feeder *f, double now)
 {
-    return f->fd >= 0 && now >= f->start_at;
+    if (f->fd >= 0 && f->start_at < 0)
+        feeder_schedule(f, now);
+    return f->fd >= 0 && f->start_at >= 0 && now >= f->start_at;
 }
 
 /* The bytes of the current piece to write next (reading its file on
@@ -471,20 +490,25 @@ void run_watched(const run_watch_spec *spec, run_watch_result *r)
         feeder_close(&f);
     else if (f.fd >= 0) {
         fcntl(f.fd, F_SETFL, fcntl(f.fd, F_GETFL) | O_NONBLOCK);
-        f.start_at = start + f.pieces[0].delay_ms / 1e3;
+        feeder_schedule(&f, start);
     }
     size_t out_cap = 0, err_cap = 0;
     append_bytes(&r->out, &r->out_len, &out_cap, "", 0);
     append_bytes(&r->err, &r->err_len, &err_cap, "", 0);
-    double signal_at = spec->signal != 0 ? start + spec->signal_after_ms / 1e3 : 0;
+    /* The signal: 0 once sent (or none), -1 while its gate is shut. */
+    double signal_at = spec->signal != 0 ? -1 : 0;
+    r->signalled_at = -1;
     double kill_at = start + (spec->kill_after_s > 0 ? spec->kill_after_s : 120.0);
     int out_fd = out[0], err_fd = err[0], reaped = 0, status = 0;
     struct rusage ru = {0};
 
     while (!reaped || out_fd >= 0 || err_fd >= 0) {
         double now = run_now();
-        if (signal_at > 0 && now >= signal_at) {
+        if (signal_at < 0 && gate_open(&spec->signal_gate))
+            signal_at = now + spec->signal_after_ms / 1e3;
+        if (signal_at > 0 && now >= signal_at && !reaped) {
             kill(pid, spec->signal);
+            r->signalled_at = now - start;
             signal_at = 0;
         }
         if (!reaped && !r->killed && now >= kill_at) {
@@ -512,8 +536,12 @@ void run_watched(const run_watch_spec *spec, run_watch_result *r)
         if (feeder_ready(&f, now))
             fds[n++] = (struct pollfd){.fd = f.fd, .events = POLLOUT};
         double moments[] = {signal_at, kill_at, f.fd >= 0 ? f.start_at : 0};
-        /* Once its output is closed, only its exit is awaited: look often. */
-        int timeout = out_fd < 0 && err_fd < 0 ? 2 : watch_timeout_ms(now, moments, 3);
+        /* Once its output is closed, only its exit is awaited: look often;
+         * a shut gate is looked at every 10 ms. */
+        int gate_shut = signal_at < 0 || (f.fd >= 0 && f.start_at < 0);
+        int timeout = out_fd < 0 && err_fd < 0 ? 2
+                      : gate_shut                ? 10
+                                                 : watch_timeout_ms(now, moments, 3);
         if (poll(fds, n, timeout) < 0) {
             cr_assert_eq(errno, EINTR, "poll: %s", strerror(errno));
             continue;

@@ -67,17 +67,27 @@ void run_output_free(run_output *o);
 
 /* ---- running a program under watch ----------------------------------------- */
 
-/* A piece of a child's stdin, written `delay_ms` after the previous piece
- * was written whole (the first: after the start): `len` bytes of `data`,
- * `repeat` times over (0: once), or when `file` is set, that file's
- * contents, streamed in small reads. Either way a large input never sits
- * in the test's memory (see run_watched). */
+/* A condition on something outside the child, so that a test acts on
+ * what happened rather than on a guess of how long it takes: open once
+ * `file` exists and holds `text` (e.g. a line of a server's log), always
+ * open when `file` is NULL. */
+typedef struct run_gate {
+    const char *file;
+    const char *text;
+} run_gate;
+
+/* A piece of a child's stdin: `len` bytes of `data`, `repeat` times over
+ * (0: once), or when `file` is set, that file's contents, streamed in small
+ * reads; either way a large input never sits in the test's memory (see
+ * run_watched). It is written `delay_ms` after the previous piece was
+ * written whole (the first: after the start) and its gate opened. */
 typedef struct run_piece {
     const char *data;
     size_t len;
     size_t repeat;
     const char *file;
     long delay_ms;
+    run_gate gate;
 } run_piece;
 
 typedef struct run_watch_spec {
@@ -88,9 +98,10 @@ typedef struct run_watch_spec {
     size_t piece_count;    /* (none: an empty stdin) */
     const char *stdout_file; /* stdout opened from this file (e.g. /dev/full)
                               * instead of captured */
-    int signal;            /* when non-zero, sent `signal_after_ms` after
-                            * the start (once) */
+    int signal;            /* when non-zero, sent once, `signal_after_ms`
+                            * after the start and the opening of its gate */
     long signal_after_ms;
+    run_gate signal_gate;
     double kill_after_s;   /* SIGKILL once this long has passed (0: 120 s),
                             * so that a test never hangs */
 } run_watch_spec;
@@ -99,6 +110,7 @@ typedef struct run_watch_result {
     int status;          /* the exit status, or 128 + signal */
     int killed;          /* it was still running at kill_after_s */
     double seconds;      /* wall time from the start to its exit */
+    double signalled_at; /* when the signal was sent (from the start), or -1 */
     long max_rss_kib;    /* its peak RSS (wait4's ru_maxrss) */
     char *out;           /* stdout (unless stdout_file) and stderr, */
     size_t out_len;      /* NUL-terminated */

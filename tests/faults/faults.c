@@ -159,6 +159,11 @@ const char *faults_peer_log(void)
     return log != NULL ? faults_own(log) : "(no log)";
 }
 
+run_gate faults_peer_logged(const char *text)
+{
+    return (run_gate){.file = faults_path("peer.log"), .text = text};
+}
+
 const char *faults_write_padded(const char *name, const char *prefix, size_t fill,
                                 const char *suffix)
 {
@@ -245,6 +250,17 @@ void faults_assert_ended(const faults_run *run)
     cr_assert_leq(run->r.seconds, run->bound,
                   "took %.2f s, more than its bound of %.2f s (deadline + margin)",
                   run->r.seconds, run->bound);
+}
+
+void faults_assert_ended_after_signal(const faults_run *run, double seconds)
+{
+    faults_assert_ended(run);
+    cr_assert_geq(run->r.signalled_at, 0, "it ended before it was signalled; stderr: %.1000s",
+                  run->r.err);
+    double after = run->r.seconds - run->r.signalled_at;
+    cr_assert_leq(after, seconds,
+                  "ended %.2f s after the signal, more than its bound of %.2f s "
+                  "(deadline + margin)", after, seconds);
 }
 
 void faults_assert_rss_below(const faults_run *run, long mib)

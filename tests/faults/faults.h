@@ -56,6 +56,9 @@ const char *faults_peer(const char *mode, const char *const *args);
 /* The peer's stderr so far (its one line per request), freed at teardown. */
 const char *faults_peer_log(void);
 
+/* A gate (see run_gate) that opens once the peer has logged `text`. */
+run_gate faults_peer_logged(const char *text);
+
 /* Write <dir>/<name>: `prefix`, then `fill` bytes of 'x', then `suffix`;
  * written in small pieces, so that the test never holds a large input (see
  * run_watched on peak RSS). Returns the path. */
@@ -86,6 +89,8 @@ run_watch_spec faults_stdin_text(const char *text);
 void faults_assert_exit(const faults_run *run, int code);
 /* It ended, by itself, within its bound. */
 void faults_assert_ended(const faults_run *run);
+/* It was sent its signal and ended, by itself, at most `seconds` later. */
+void faults_assert_ended_after_signal(const faults_run *run, double seconds);
 /* Its peak RSS stayed under `mib` MiB (scaled under sanitizers). */
 void faults_assert_rss_below(const faults_run *run, long mib);
 

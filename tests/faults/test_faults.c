@@ -213,17 +213,19 @@ Test(faults, app_stderr_survives_a_cut_character_and_bytes_not_utf8)
 
 Test(faults, stray_response_is_never_taken_for_the_next_request)
 {
-    /* Event 2 comes 400 ms after event 1, when the stray answer (150 ms
-     * after event 1's) is waiting on the kept connection. */
+    /* Event 2 comes once the stray answer (150 ms after event 1's) waits
+     * on the kept connection, and 250 ms more: over 400 ms after event 1. */
     const char *app = faults_peer("stray", NULL);
-    run_piece pieces[] = {{.data = FAULTS_EVENT_LINE("e1"), .len = 0},
-                          {.data = FAULTS_EVENT_LINE("e2"), .len = 0, .delay_ms = 400}};
+    run_piece pieces[] = {
+        {.data = FAULTS_EVENT_LINE("e1")},
+        {.data = FAULTS_EVENT_LINE("e2"), .delay_ms = 250,
+         .gate = faults_peer_logged("stray: sent an unrequested response")}};
     for (size_t i = 0; i < 2; i++)
         pieces[i].len = strlen(pieces[i].data);
     faults_run run;
     FAULTS_REPLAY(&run, ((run_watch_spec){.pieces = pieces, .piece_count = 2}), app,
-                  0.4 + 2 * DEADLINE + faults_margin(), "--show-response", "--idle-timeout",
-                  "5000", "--timeout", "1000");
+                  10.0 + faults_margin(), "--show-response", "--idle-timeout", "5000",
+                  "--timeout", "1000");
     faults_assert_ended(&run);
     cr_assert_eq(faults_count(&run), 2, "stdout: %s", run.r.out);
     json_t *e1 = faults_line_for_id(&run, "e1"), *e2 = faults_line_for_id(&run, "e2");
@@ -257,13 +259,15 @@ static const char *write_events(const char *name, int n)
 
 Test(faults, sigterm_drains_and_reports_every_event)
 {
-    /* 200 events at 20 ms each take 4 s; SIGTERM at 1 s. */
+    /* 200 events at 20 ms each take over 4 s; SIGTERM 1 s after the app
+     * answered the first. The drain deadline is 5 s by default. */
     const char *input = write_events("events.ndjson", 200);
     const char *app = FAULTS_PEER("ok", "--delay-ms", "20");
     faults_run run;
-    FAULTS_REPLAY(&run, ((run_watch_spec){.signal = SIGTERM, .signal_after_ms = 1000}), app,
-                  1.0 + 5.0 + faults_margin(), input);
-    faults_assert_ended(&run);
+    run_watch_spec spec = {.signal = SIGTERM, .signal_after_ms = 1000,
+                           .signal_gate = faults_peer_logged("ok id=e0 ")};
+    FAULTS_REPLAY(&run, spec, app, 30.0, input);
+    faults_assert_ended_after_signal(&run, 5.0 + faults_margin());
     faults_assert_rss_below(&run, FAULTS_SMALL_RSS_MIB);
     cr_assert_eq(faults_count(&run), 200, "%zu outcome lines for 200 events; stderr: %s",
                  faults_count(&run), run.r.err);
@@ -293,14 +297,17 @@ Test(faults, sigterm_drains_and_reports_every_event)
 
 Test(faults, sigterm_cancels_an_attempt_at_the_drain_deadline)
 {
+    /* SIGTERM 0.5 s after the app read the request it will never answer:
+     * the attempt (its own deadline 60 s) is cancelled at the drain's. */
     const char *app = faults_peer("hang", NULL);
     faults_run run;
     run_watch_spec spec = faults_stdin_text(FAULTS_EVENT_LINE("e1"));
     spec.signal = SIGTERM;
     spec.signal_after_ms = 500;
-    FAULTS_REPLAY(&run, spec, app, 0.5 + 1.0 + faults_margin(), "--timeout", "60000",
-                  "--drain-timeout", "1000");
-    faults_assert_ended(&run);
+    spec.signal_gate = faults_peer_logged("hang id=e1: read the request");
+    FAULTS_REPLAY(&run, spec, app, 30.0, "--timeout", "60000", "--drain-timeout", "1000");
+    faults_assert_ended_after_signal(&run, 1.0 + faults_margin());
+    faults_assert_rss_below(&run, FAULTS_SMALL_RSS_MIB);
     json_t *line = faults_only_line(&run);
     cr_assert_str_eq(faults_str(line, "id"), "e1");
     faults_assert_outcome(line, "failed", "cancelled");
