@@ -227,6 +227,7 @@ void faults_replay(faults_run *run, run_watch_spec spec, const char *app, double
     spec.kill_after_s = bound + FAULTS_HARD_LIMIT;
     memset(run, 0, sizeof *run);
     run->bound = bound;
+    run->signalled = spec.signal != 0;
     run_watched(&spec, &run->r);
     faults_own(run->r.out);
     faults_own(run->r.err);
@@ -244,9 +245,14 @@ void faults_assert_exit(const faults_run *run, int code)
 void faults_assert_ended(const faults_run *run)
 {
     cr_assert(!run->r.killed,
-              "still running after %.1f s (bound %.1f s): killed; stdout: %.1000s; "
-              "stderr: %.1000s",
-              run->r.seconds, run->bound, run->r.out, run->r.err);
+              "still running after %.1f s (bound %.1f s): killed%s; stdout: %.1000s; "
+              "stderr: %.1000s; peer: %.1000s",
+              run->r.seconds, run->bound,
+              run->signalled ? (run->r.signalled_at < 0 ? " (its signal never sent: its gate "
+                                                          "stayed shut)"
+                                                        : " (it was signalled)")
+                             : "",
+              run->r.out, run->r.err, faults_peer_log());
     cr_assert_leq(run->r.seconds, run->bound,
                   "took %.2f s, more than its bound of %.2f s (deadline + margin)",
                   run->r.seconds, run->bound);

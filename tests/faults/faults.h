@@ -70,6 +70,7 @@ typedef struct faults_run {
     run_watch_result r;
     json_t *lines;  /* its stdout, one JSON object per line (an array) */
     double bound;   /* the time bound asserted by faults_assert_ended */
+    int signalled;  /* the spec asked for a signal */
 } faults_run;
 
 /* Run `$CEGATE_BIN replay --app ADDR ARGS...` (args NULL-ended) with the
