@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -293,4 +294,281 @@ void run_output_free(run_output *o)
 {
     free(o->out);
     free(o->err);
+}
+
+/* ---- running a program under watch ----------------------------------------- */
+
+static int gate_open(const run_gate *g)
+{
+    if (g->file == NULL)
+        return 1;
+    char *text = run_slurp(g->file, NULL);
+    int open = text != NULL && strstr(text, g->text) != NULL;
+    free(text);
+    return open;
+}
+
+/* What is left to write to a watched child's stdin. */
+typedef struct feeder {
+    int fd;                 /* the pipe's write end; -1 once closed */
+    const run_piece *pieces;
+    size_t count, index;    /* the piece being written */
+    double start_at;        /* when it may start; -1 while its gate is shut */
+    size_t done;            /* bytes of a data piece's copy written */
+    size_t copies;          /* its copies written whole */
+    int file_fd;            /* a file piece's file once opened, else -1 */
+    char buf[65536];        /* bytes read from it, not yet written */
+    size_t buf_len, buf_off;
+} feeder;
+
+static void feeder_close(feeder *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    if (f->file_fd >= 0)
+        close(f->file_fd);
+    f->fd = f->file_fd = -1;
+}
+
+/* The current piece starts after its delay once its gate is open. */
+static void feeder_schedule(feeder *f, double now)
+{
+    const run_piece *piece = &f->pieces[f->index];
+    f->start_at = gate_open(&piece->gate) ? now + piece->delay_ms / 1e3 : -1;
+}
+
+static void feeder_next_piece(feeder *f)
+{
+    if (f->file_fd >= 0)
+        close(f->file_fd);
+    f->file_fd = -1;
+    f->done = f->copies = f->buf_len = f->buf_off = 0;
+    if (++f->index == f->count)
+        feeder_close(f); /* all written: the child sees the end of input */
+    else
+        feeder_schedule(f, run_now());
+}
+
+static int feeder_ready(feeder *f, double now)
+{
+    if (f->fd >= 0 && f->start_at < 0)
+        feeder_schedule(f, now);
+    return f->fd >= 0 && f->start_at >= 0 && now >= f->start_at;
+}
+
+/* The bytes of the current piece to write next (reading its file on
+ * demand); 0 at its end. */
+static size_t feeder_pending(feeder *f, const char **p)
+{
+    const run_piece *piece = &f->pieces[f->index];
+    if (piece->file == NULL) {
+        if (f->done == piece->len && ++f->copies < (piece->repeat ? piece->repeat : 1))
+            f->done = 0;
+        *p = piece->data + f->done;
+        return piece->len - f->done;
+    }
+    if (f->file_fd < 0) {
+        f->file_fd = open(piece->file, O_RDONLY | O_CLOEXEC);
+        cr_assert_geq(f->file_fd, 0, "%s: %s", piece->file, strerror(errno));
+    }
+    if (f->buf_off == f->buf_len) {
+        ssize_t k;
+        while ((k = read(f->file_fd, f->buf, sizeof f->buf)) < 0 && errno == EINTR)
+            ;
+        cr_assert_geq(k, 0, "reading %s: %s", piece->file, strerror(errno));
+        f->buf_len = (size_t)k;
+        f->buf_off = 0;
+    }
+    *p = f->buf + f->buf_off;
+    return f->buf_len - f->buf_off;
+}
+
+/* Write what the pipe takes now; a child that stopped reading (EPIPE) gets
+ * no more. */
+static void feeder_write(feeder *f)
+{
+    const char *p;
+    size_t n = feeder_pending(f, &p);
+    if (n == 0) {
+        feeder_next_piece(f);
+        return;
+    }
+    ssize_t w = write(f->fd, p, n);
+    if (w < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            feeder_close(f);
+        return;
+    }
+    if (f->pieces[f->index].file == NULL)
+        f->done += (size_t)w;
+    else
+        f->buf_off += (size_t)w;
+}
+
+static pid_t spawn_watched(const run_watch_spec *spec, int in_fd, int out_fd, int err_fd)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (spec->stdin_file != NULL)
+        posix_spawn_file_actions_addopen(&fa, 0, spec->stdin_file, O_RDONLY, 0);
+    else
+        posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+    if (spec->stdout_file != NULL)
+        posix_spawn_file_actions_addopen(&fa, 1, spec->stdout_file, O_WRONLY, 0);
+    else
+        posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults, none;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGINT);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    pid_t pid;
+    char *const *env = spec->envp != NULL ? spec->envp : environ;
+    char *const *argv = spec->argv;
+    int rc = strchr(argv[0], '/') ? posix_spawn(&pid, argv[0], &fa, &attr, argv, env)
+                                  : posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    cr_assert_eq(rc, 0, "cannot run %s: %s", argv[0], strerror(rc));
+    return pid;
+}
+
+/* Read what a pipe has; close it at its end. */
+static void drain_pipe(int *fd, char **buf, size_t *len, size_t *cap)
+{
+    char chunk[65536];
+    ssize_t r = read(*fd, chunk, sizeof chunk);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (r <= 0) {
+        close(*fd);
+        *fd = -1;
+        return;
+    }
+    append_bytes(buf, len, cap, chunk, (size_t)r);
+}
+
+/* How long poll may sleep: until the next thing to do, at most 100 ms. */
+static int watch_timeout_ms(double now, const double *moments, size_t n)
+{
+    double wait = 0.1;
+    for (size_t i = 0; i < n; i++)
+        if (moments[i] > 0 && moments[i] - now < wait)
+            wait = moments[i] - now;
+    return wait <= 0 ? 0 : (int)(wait * 1000) + 1;
+}
+
+void run_watched(const run_watch_spec *spec, run_watch_result *r)
+{
+    memset(r, 0, sizeof *r);
+    int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2];
+    if (spec->stdin_file == NULL)
+        cr_assert_eq(pipe2(in, O_CLOEXEC), 0, "pipe: %s", strerror(errno));
+    if (spec->stdout_file == NULL)
+        cr_assert_eq(pipe2(out, O_CLOEXEC), 0, "pipe: %s", strerror(errno));
+    cr_assert_eq(pipe2(err, O_CLOEXEC), 0, "pipe: %s", strerror(errno));
+    signal(SIGPIPE, SIG_IGN); /* the child may exit before reading stdin */
+
+    double start = run_now();
+    pid_t pid = spawn_watched(spec, in[0], out[1], err[1]);
+    if (in[0] >= 0)
+        close(in[0]);
+    if (out[1] >= 0)
+        close(out[1]);
+    close(err[1]);
+
+    feeder f = {.fd = in[1], .pieces = spec->pieces, .count = spec->piece_count,
+                .file_fd = -1};
+    if (f.fd >= 0 && f.count == 0)
+        feeder_close(&f);
+    else if (f.fd >= 0) {
+        fcntl(f.fd, F_SETFL, fcntl(f.fd, F_GETFL) | O_NONBLOCK);
+        feeder_schedule(&f, start);
+    }
+    size_t out_cap = 0, err_cap = 0;
+    append_bytes(&r->out, &r->out_len, &out_cap, "", 0);
+    append_bytes(&r->err, &r->err_len, &err_cap, "", 0);
+    /* The signal: 0 once sent (or none), -1 while its gate is shut. */
+    double signal_at = spec->signal != 0 ? -1 : 0;
+    r->signalled_at = -1;
+    double kill_at = start + (spec->kill_after_s > 0 ? spec->kill_after_s : 120.0);
+    int out_fd = out[0], err_fd = err[0], reaped = 0, status = 0;
+    struct rusage ru = {0};
+
+    while (!reaped || out_fd >= 0 || err_fd >= 0) {
+        double now = run_now();
+        if (signal_at < 0 && gate_open(&spec->signal_gate))
+            signal_at = now + spec->signal_after_ms / 1e3;
+        if (signal_at > 0 && now >= signal_at && !reaped) {
+            kill(pid, spec->signal);
+            r->signalled_at = now - start;
+            signal_at = 0;
+        }
+        if (!reaped && !r->killed && now >= kill_at) {
+            kill(pid, SIGKILL);
+            r->killed = 1;
+        }
+        if (!reaped) {
+            pid_t w = wait4(pid, &status, WNOHANG, &ru);
+            cr_assert(w >= 0 || errno == EINTR, "wait4: %s", strerror(errno));
+            if (w == pid) {
+                reaped = 1;
+                r->seconds = run_now() - start;
+                feeder_close(&f); /* nobody left to read it */
+            }
+        }
+        if (reaped && now >= kill_at)
+            break; /* pipes held open by someone else: stop reading them */
+
+        struct pollfd fds[3];
+        nfds_t n = 0;
+        if (out_fd >= 0)
+            fds[n++] = (struct pollfd){.fd = out_fd, .events = POLLIN};
+        if (err_fd >= 0)
+            fds[n++] = (struct pollfd){.fd = err_fd, .events = POLLIN};
+        if (feeder_ready(&f, now))
+            fds[n++] = (struct pollfd){.fd = f.fd, .events = POLLOUT};
+        double moments[] = {signal_at, kill_at, f.fd >= 0 ? f.start_at : 0};
+        /* Once its output is closed, only its exit is awaited: look often;
+         * a shut gate is looked at every 10 ms. */
+        int gate_shut = signal_at < 0 || (f.fd >= 0 && f.start_at < 0);
+        int timeout = out_fd < 0 && err_fd < 0 ? 2
+                      : gate_shut                ? 10
+                                                 : watch_timeout_ms(now, moments, 3);
+        if (poll(fds, n, timeout) < 0) {
+            cr_assert_eq(errno, EINTR, "poll: %s", strerror(errno));
+            continue;
+        }
+        for (nfds_t i = 0; i < n; i++) {
+            if (fds[i].revents == 0)
+                continue;
+            if (fds[i].fd == f.fd)
+                feeder_write(&f);
+            else if (fds[i].fd == out_fd)
+                drain_pipe(&out_fd, &r->out, &r->out_len, &out_cap);
+            else
+                drain_pipe(&err_fd, &r->err, &r->err_len, &err_cap);
+        }
+    }
+    feeder_close(&f);
+    if (out_fd >= 0)
+        close(out_fd);
+    if (err_fd >= 0)
+        close(err_fd);
+    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r->max_rss_kib = ru.ru_maxrss;
+}
+
+void run_watch_free(run_watch_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
 }

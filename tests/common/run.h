@@ -65,4 +65,68 @@ run_output run_capture(char *const argv[], char *const envp[], const char *input
 
 void run_output_free(run_output *o);
 
+/* ---- running a program under watch ----------------------------------------- */
+
+/* A condition on something outside the child, so that a test acts on
+ * what happened rather than on a guess of how long it takes: open once
+ * `file` exists and holds `text` (e.g. a line of a server's log), always
+ * open when `file` is NULL. */
+typedef struct run_gate {
+    const char *file;
+    const char *text;
+} run_gate;
+
+/* A piece of a child's stdin: `len` bytes of `data`, `repeat` times over
+ * (0: once), or when `file` is set, that file's contents, streamed in small
+ * reads; either way a large input never sits in the test's memory (see
+ * run_watched). It is written `delay_ms` after the previous piece was
+ * written whole (the first: after the start) and its gate opened. */
+typedef struct run_piece {
+    const char *data;
+    size_t len;
+    size_t repeat;
+    const char *file;
+    long delay_ms;
+    run_gate gate;
+} run_piece;
+
+typedef struct run_watch_spec {
+    char *const *argv;     /* argv[0]: a path, or looked up in PATH */
+    char *const *envp;     /* NULL: environ */
+    const char *stdin_file; /* stdin from this file, or else */
+    const run_piece *pieces; /* these pieces through a pipe, then EOF */
+    size_t piece_count;    /* (none: an empty stdin) */
+    const char *stdout_file; /* stdout opened from this file (e.g. /dev/full)
+                              * instead of captured */
+    int signal;            /* when non-zero, sent once, `signal_after_ms`
+                            * after the start and the opening of its gate */
+    long signal_after_ms;
+    run_gate signal_gate;
+    double kill_after_s;   /* SIGKILL once this long has passed (0: 120 s),
+                            * so that a test never hangs */
+} run_watch_spec;
+
+typedef struct run_watch_result {
+    int status;          /* the exit status, or 128 + signal */
+    int killed;          /* it was still running at kill_after_s */
+    double seconds;      /* wall time from the start to its exit */
+    double signalled_at; /* when the signal was sent (from the start), or -1 */
+    long max_rss_kib;    /* its peak RSS (wait4's ru_maxrss) */
+    char *out;           /* stdout (unless stdout_file) and stderr, */
+    size_t out_len;      /* NUL-terminated */
+    char *err;
+    size_t err_len;
+} run_watch_result;
+
+/* Run spec->argv to its exit, feeding and signalling it as the spec says,
+ * capturing its output, its wall time and its peak RSS.
+ *
+ * The peak RSS counts what the child inherited: Linux starts a spawned
+ * child's high-water mark at its parent's RSS (exec keeps the larger of the
+ * two), so a test that measures it must not hold large buffers itself;
+ * large inputs go through files. */
+void run_watched(const run_watch_spec *spec, run_watch_result *r);
+
+void run_watch_free(run_watch_result *r);
+
 #endif
