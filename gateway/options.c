@@ -178,8 +178,8 @@ const option_def option_table[] = {
      "2000", "MS", "close a kept connection idle this long, so that it pins no "
      "app worker", set_idle_timeout},
     {"connect_timeout_ms", OPTION_APP, "--connect-timeout", OPTION_INT, 1, HOUR_MS,
-     NULL, 0, "2000", "MS", "give up connecting to the app after this long (the "
-     "attempt fails and is retried)", set_connect_timeout},
+     NULL, 0, "2000", "MS", "give up connecting to the app after this long; the "
+     "attempt then fails and is retried", set_connect_timeout},
     {"timeout_ms", OPTION_APP, "--timeout", OPTION_INT, 1, HOUR_MS, NULL, 0, "30000",
      "MS", "one attempt's deadline: connecting, writing the request and reading "
      "the answer", set_timeout},
@@ -190,8 +190,9 @@ const option_def option_table[] = {
     {"method", OPTION_REQUEST, "--method", OPTION_STRING, 0, 0, NULL, 0, "POST",
      "METHOD", "the request method", set_method},
     {"mode", OPTION_REQUEST, "--mode", OPTION_ENUM, 0, 0, mode_words, 0, "binary",
-     NULL, "HTTP content mode (binary: ce-* headers as HTTP_CE_*, the body the "
-     "data; structured: the event as application/cloudevents+json)", set_mode},
+     NULL, "HTTP content mode: binary sends the attributes as HTTP_CE_* "
+     "and the data as the body, structured the event as "
+     "application/cloudevents+json", set_mode},
     {"params", OPTION_REQUEST, "--param", OPTION_PAIRS, 0, 0, NULL, 0, NULL,
      "NAME=VALUE", "an extra CGI parameter", set_param},
 
