@@ -713,3 +713,33 @@ Test(options, help_has_a_line_per_flag_with_its_default_and_range)
         cr_assert_leq(strcspn(line, "\n"), 79, "a line wider than 79: %s", line);
     free(text);
 }
+
+Test(options, the_readmes_table_of_settings_is_the_tables)
+{
+    /* The README lists every flag with its default and range; a change to
+     * the table must be a change to the README. */
+    char *path = run_asprintf("%s/README.md", run_need_env("CEGATE_SRCDIR"));
+    char *readme = run_slurp(path, NULL);
+    cr_assert_not_null(readme, "cannot read %s", path);
+    for (size_t i = 0; i < option_table_size; i++) {
+        const option_def *o = &option_table[i];
+        if (o->flag == NULL)
+            continue;
+        char cell[64], range[64] = "", def[64] = "";
+        snprintf(cell, sizeof cell, "| `%s", o->flag);
+        const char *row = strstr(readme, cell);
+        cr_assert_not_null(row, "the README's table has no row for %s", o->flag);
+        char *line = strndup(row, strcspn(row, "\n"));
+        if (o->type == OPTION_INT)
+            snprintf(range, sizeof range, "| %d to %d |", o->min, o->max);
+        if (o->def != NULL)
+            snprintf(def, sizeof def, "| %s |", o->def);
+        cr_assert_not_null(strstr(line, range), "%s: the README says '%s', not '%s'",
+                           o->flag, line, range);
+        cr_assert_not_null(strstr(line, def), "%s: the README says '%s', not '%s'",
+                           o->flag, line, def);
+        free(line);
+    }
+    free(readme);
+    free(path);
+}
