@@ -7,6 +7,7 @@
 
 #include "core/text.h"
 #include "config_file.h"
+#include "options.h"
 
 #define MAX_CONFIG_BYTES (4u << 20)
 #define MAX_CONFIG_DEPTH 16
@@ -23,7 +24,14 @@ static int app_init(config_app *a, const char *name, cegate_error *err)
     memset(a, 0, sizeof *a);
     app_options_default(&a->options);
     a->name = dup_str(name);
-    return a->name == NULL ? nomem(err, name) : 0;
+    if (a->name == NULL)
+        return nomem(err, name);
+    /* The table's defaults over the library's: --help shows the table's. */
+    if (option_defaults_app(a, err) < 0) {
+        cegate_free(a->name);
+        return -1;
+    }
+    return 0;
 }
 
 static void app_free(config_app *a)
@@ -47,6 +55,10 @@ int config_init(config *c, cegate_error *err)
         return -1;
     }
     c->app_count = 1;
+    if (option_defaults_top(c, err) < 0) {
+        config_free(c);
+        return -1;
+    }
     return 0;
 }
 
@@ -101,44 +113,52 @@ const config_route *config_pick(const config *c, const cegate_event *ev)
 
 /* ---- checking the JSON -------------------------------------------------------- */
 
-/* "path.key" into out (CEGATE_ERROR_PATH_LENGTH bytes), cut short if need
- * be: an error path is for people. */
-static void join(char *out, const char *path, const char *key)
+/* The file's shape: the keys of an object that are not settings of
+ * options.c, but read here. Any other key must be a setting of the
+ * object's scope. */
+static const char *const top_shape[] = {"app", "apps", "routes", NULL};
+static const char *const route_shape[] = {"name", "match", "app", "request",
+                                          "retry", NULL};
+static const char *const no_shape[] = {NULL};
+
+static int in_list(const char *const *list, const char *key)
 {
-    size_t room = CEGATE_ERROR_PATH_LENGTH - 1, used = 0;
-    const char *parts[3] = {path, *path ? "." : "", key};
-    for (int i = 0; i < 3; i++) {
-        size_t n = strlen(parts[i]);
-        if (n > room - used)
-            n = room - used;
-        memcpy(out + used, parts[i], n);
-        used += n;
-    }
-    out[used] = '\0';
+    for (size_t i = 0; list[i] != NULL; i++)
+        if (strcmp(list[i], key) == 0)
+            return 1;
+    return 0;
 }
 
-/* Refuse keys outside `allowed` (NULL-ended), naming the first one. */
-static int only_keys(const json_t *obj, const char *path,
-                     const char *const *allowed, cegate_error *err)
+/* Where else `key` is a setting, to say so: a misplaced key is the
+ * likelier mistake than a misspelt one when it is a setting at all. */
+static const char *scope_elsewhere(option_scope scope, const char *key)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)obj, key, v) {
-        size_t i = 0;
-        while (allowed[i] != NULL && strcmp(allowed[i], key) != 0)
-            i++;
-        if (allowed[i] == NULL) {
-            char where[CEGATE_ERROR_PATH_LENGTH];
-            join(where, path, key);
-            if (strcmp(key, "dead_letter") == 0)
-                return cegate_error_set(err, CEGATE_ERR_USAGE, where,
-                                        "not supported yet: there is no "
-                                        "dead-letter store in this version"), -1;
-            return cegate_error_set(err, CEGATE_ERR_USAGE, where,
-                                    "unknown key"), -1;
-        }
-    }
-    return 0;
+    for (size_t i = 0; i < option_table_size; i++)
+        if (option_table[i].scope != scope && strcmp(option_table[i].key, key) == 0)
+            return option_scope_name(option_table[i].scope);
+    return NULL;
+}
+
+/* Refuse `key` of an object of `scope`, saying what that object takes. */
+static int unknown_key(const char *path, const char *key, option_scope scope,
+                       const char *const *shape, cegate_error *err)
+{
+    char where[CEGATE_ERROR_PATH_LENGTH], keys[384] = "", settings[384];
+    option_path_join(where, path, key);
+    if (strcmp(key, "dead_letter") == 0)
+        return cegate_error_set(err, CEGATE_ERR_USAGE, where,
+                                "not supported yet: there is no "
+                                "dead-letter store in this version"), -1;
+    for (size_t i = 0; shape[i] != NULL; i++)
+        snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%s",
+                 i > 0 ? ", " : "", shape[i]);
+    option_scope_keys(scope, settings, sizeof settings);
+    const char *other = scope_elsewhere(scope, key);
+    return cegate_error_set(err, CEGATE_ERR_USAGE, where,
+                            "unknown key%s%s%s; %s takes %s%s%s", other ? " here (" : "",
+                            other ? other : "", other ? "'s setting)" : "",
+                            option_scope_name(scope), keys,
+                            keys[0] && settings[0] ? ", " : "", settings), -1;
 }
 
 static int want_object(const json_t *v, const char *path, cegate_error *err)
@@ -148,11 +168,30 @@ static int want_object(const json_t *v, const char *path, cegate_error *err)
     return cegate_error_set(err, CEGATE_ERR_TYPE, path, "must be an object"), -1;
 }
 
-/* An object whose keys are all in `keys`. */
-static int object_of(const json_t *v, const char *path, const char *const *keys,
-                     cegate_error *err)
+/* Every member of the object `obj`: a setting of `scope` is set on `t`,
+ * a key of `shape` is left to the caller, any other is refused. There is
+ * no "the rest must be ..." branch: a key the table does not declare
+ * cannot be taken for another. */
+static int read_settings(const json_t *obj, const char *path, option_scope scope,
+                         const char *const *shape, const option_target *t,
+                         cegate_error *err)
 {
-    return want_object(v, path, err) < 0 || only_keys(v, path, keys, err) < 0 ? -1 : 0;
+    if (want_object(obj, path, err) < 0)
+        return -1;
+    const char *key;
+    json_t *m;
+    json_object_foreach((json_t *)obj, key, m) {
+        if (in_list(shape, key))
+            continue;
+        const option_def *o = option_find(scope, key);
+        if (o == NULL)
+            return unknown_key(path, key, scope, shape, err);
+        char at[CEGATE_ERROR_PATH_LENGTH];
+        option_path_join(at, path, key);
+        if (option_set_json(o, t, m, at, err) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int get_string(const json_t *v, const char *path, const char **out,
@@ -167,33 +206,10 @@ static int get_string(const json_t *v, const char *path, const char **out,
     return 0;
 }
 
-static int get_int(const json_t *v, const char *path, int min, int max, int *out,
-                   cegate_error *err)
-{
-    if (!json_is_integer(v) || json_integer_value(v) < min ||
-        json_integer_value(v) > max)
-        return cegate_error_set(err, CEGATE_ERR_VALUE, path,
-                                "must be a whole number from %d to %d", min, max),
-               -1;
-    *out = (int)json_integer_value(v);
-    return 0;
-}
-
-/* route.c names what it checks by the command-line option or the bare
- * name; in a file the key's path is the place. */
-static void place_error(cegate_error *err, const char *at)
-{
-    err->path[0] = '\0';
-    cegate_error_prefix_path(err, at);
-}
-
-/* An object of strings, each handed to `set` with its key: a route's
- * match entries, extra params and outcomes. */
-typedef int (*route_setter)(route *r, const char *key, const char *value,
-                            cegate_error *err);
-
-static int read_string_map(route *r, const json_t *v, const char *path,
-                           route_setter set, cegate_error *err)
+/* A route's "match": attribute to pattern. route.c names what it checks
+ * by the bare attribute; in a file the key's path is the place. */
+static int read_match(route *r, const json_t *v, const char *path,
+                      cegate_error *err)
 {
     if (want_object(v, path, err) < 0)
         return -1;
@@ -201,11 +217,12 @@ static int read_string_map(route *r, const json_t *v, const char *path,
     json_t *m;
     json_object_foreach((json_t *)v, key, m) {
         char at[CEGATE_ERROR_PATH_LENGTH];
-        join(at, path, key);
+        option_path_join(at, path, key);
         if (get_string(m, at, &s, err) < 0)
             return -1;
-        if (set(r, key, s, err) < 0) {
-            place_error(err, at);
+        if (route_add_match(r, key, s, err) < 0) {
+            err->path[0] = '\0';
+            cegate_error_prefix_path(err, at);
             return -1;
         }
     }
@@ -214,54 +231,15 @@ static int read_string_map(route *r, const json_t *v, const char *path,
 
 /* ---- apps --------------------------------------------------------------------- */
 
+/* An app: its address alone, or an object of app settings. */
 static int read_app(config_app *a, const json_t *v, const char *path,
                     cegate_error *err)
 {
-    const char *s;
-    if (json_is_string(v)) {
-        if (get_string(v, path, &s, err) < 0)
-            return -1;
-        return config_app_set(a, &a->address, s, err);
-    }
-    static const char *const keys[] = {
-        "address", "script", "document_root", "workers", "keep_alive",
-        "idle_timeout_ms", "connect_timeout_ms", "timeout_ms", NULL};
-    if (object_of(v, path, keys, err) < 0)
+    option_target t = {NULL, a, NULL};
+    if (json_is_string(v))
+        return option_set_json(option_find(OPTION_APP, "address"), &t, v, path, err);
+    if (read_settings(v, path, OPTION_APP, no_shape, &t, err) < 0)
         return -1;
-    char at[CEGATE_ERROR_PATH_LENGTH];
-    const char *key;
-    json_t *m;
-    json_object_foreach((json_t *)v, key, m) {
-        join(at, path, key);
-        int workers, rc = 0;
-        if (strcmp(key, "address") == 0)
-            rc = get_string(m, at, &s, err) < 0 ? -1
-                                                : config_app_set(a, &a->address, s, err);
-        else if (strcmp(key, "script") == 0)
-            rc = get_string(m, at, &s, err) < 0
-                     ? -1
-                     : config_app_set(a, &a->script_filename, s, err);
-        else if (strcmp(key, "document_root") == 0)
-            rc = get_string(m, at, &s, err) < 0
-                     ? -1
-                     : config_app_set(a, &a->document_root, s, err);
-        else if (strcmp(key, "workers") == 0) {
-            rc = get_int(m, at, 1, 1024, &workers, err);
-            a->options.workers = (size_t)workers;
-        } else if (strcmp(key, "keep_alive") == 0) {
-            if (!json_is_boolean(m))
-                rc = (cegate_error_set(err, CEGATE_ERR_TYPE, at,
-                                      "must be true or false"), -1);
-            a->options.keep_alive = json_is_true(m);
-        } else if (strcmp(key, "idle_timeout_ms") == 0)
-            rc = get_int(m, at, 0, 3600000, &a->options.idle_timeout_ms, err);
-        else if (strcmp(key, "connect_timeout_ms") == 0)
-            rc = get_int(m, at, 1, 3600000, &a->options.connect_timeout_ms, err);
-        else
-            rc = get_int(m, at, 1, 3600000, &a->options.timeout_ms, err);
-        if (rc < 0)
-            return -1;
-    }
     if (a->address == NULL)
         return cegate_error_set(err, CEGATE_ERR_MISSING, path,
                                 "needs an \"address\" (unix:/path.sock, "
@@ -284,7 +262,7 @@ static int read_apps(config *c, const json_t *v, cegate_error *err)
     json_t *m;
     json_object_foreach((json_t *)v, name, m) {
         char at[CEGATE_ERROR_PATH_LENGTH];
-        join(at, "apps", name);
+        option_path_join(at, "apps", name);
         if (*name == '\0' || strcmp(name, "app") == 0 || strpbrk(name, "\r\n.") != NULL)
             return cegate_error_set(err, CEGATE_ERR_NAME, at,
                                     "an app name is not empty, not \"app\" (the "
@@ -301,64 +279,6 @@ static int read_apps(config *c, const json_t *v, cegate_error *err)
 
 /* ---- routes ------------------------------------------------------------------- */
 
-static int read_request(route *r, const json_t *v, const char *path,
-                        cegate_error *err)
-{
-    static const char *const keys[] = {"method", "path", "mode", "params", NULL};
-    if (object_of(v, path, keys, err) < 0)
-        return -1;
-    char at[CEGATE_ERROR_PATH_LENGTH];
-    const char *key, *s;
-    json_t *m;
-    json_object_foreach((json_t *)v, key, m) {
-        join(at, path, key);
-        int rc;
-        if (strcmp(key, "params") == 0) {
-            if (read_string_map(r, m, at, route_add_param, err) < 0)
-                return -1;
-            continue;
-        }
-        if (get_string(m, at, &s, err) < 0)
-            return -1;
-        if (strcmp(key, "method") == 0)
-            rc = route_set_method(r, s, err);
-        else if (strcmp(key, "path") == 0)
-            rc = route_set_path(r, s, err);
-        else if (strcmp(s, "binary") == 0 || strcmp(s, "structured") == 0) {
-            r->mode = s[0] == 'b' ? CEGATE_HTTP_BINARY : CEGATE_HTTP_STRUCTURED;
-            rc = 0;
-        } else
-            rc = (cegate_error_set(err, CEGATE_ERR_VALUE, at,
-                                  "binary or structured"), -1);
-        if (rc < 0) {
-            place_error(err, at);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static int read_retry(route *r, const json_t *v, const char *path,
-                      cegate_error *err)
-{
-    static const char *const keys[] = {"attempts", "initial_ms", "max_ms", NULL};
-    if (object_of(v, path, keys, err) < 0)
-        return -1;
-    char at[CEGATE_ERROR_PATH_LENGTH];
-    const char *key;
-    json_t *m;
-    json_object_foreach((json_t *)v, key, m) {
-        join(at, path, key);
-        int *field = strcmp(key, "attempts") == 0     ? &r->retry.attempts
-                     : strcmp(key, "initial_ms") == 0 ? &r->retry.initial_ms
-                                                      : &r->retry.max_ms;
-        if (get_int(m, at, field == &r->retry.attempts ? 1 : 0,
-                    field == &r->retry.attempts ? 1000 : 3600000, field, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
 static int find_app(const config *c, const char *name, size_t *out)
 {
     for (size_t i = 1; i < c->app_count; i++)
@@ -369,63 +289,88 @@ static int find_app(const config *c, const char *name, size_t *out)
     return -1;
 }
 
+/* "name", or the route's place when it has none. */
+static int read_route_name(route *r, const json_t *v, const char *path,
+                           cegate_error *err)
+{
+    char at[CEGATE_ERROR_PATH_LENGTH];
+    const char *s = path;
+    const json_t *m = json_object_get(v, "name");
+    option_path_join(at, path, "name");
+    if (m != NULL && get_string(m, at, &s, err) < 0)
+        return -1;
+    char *name = dup_str(s);
+    if (name == NULL)
+        return nomem(err, at);
+    cegate_free(r->name);
+    r->name = name;
+    return 0;
+}
+
+/* The route's keys that are objects of settings: "request" and "retry". */
+static int read_part(route *r, const json_t *v, const char *path, const char *key,
+                     option_scope scope, cegate_error *err)
+{
+    const json_t *m = json_object_get(v, key);
+    if (m == NULL)
+        return 0;
+    char at[CEGATE_ERROR_PATH_LENGTH];
+    option_path_join(at, path, key);
+    option_target t = {NULL, NULL, r};
+    return read_settings(m, at, scope, no_shape, &t, err);
+}
+
+/* "app": an app of "apps" (or "app", the default one). */
+static int read_route_app(const config *c, const json_t *v, const char *path,
+                          size_t *app_index, cegate_error *err)
+{
+    const json_t *m = json_object_get(v, "app");
+    if (m == NULL)
+        return 0;
+    char at[CEGATE_ERROR_PATH_LENGTH];
+    const char *s;
+    option_path_join(at, path, "app");
+    if (get_string(m, at, &s, err) < 0)
+        return -1;
+    if (strcmp(s, "app") != 0 && find_app(c, s, app_index) < 0)
+        return cegate_error_set(err, CEGATE_ERR_VALUE, at,
+                                "no app of that name in \"apps\""), -1;
+    return 0;
+}
+
+static int read_route_into(config *c, route *r, const json_t *v, const char *path,
+                           size_t *app_index, cegate_error *err)
+{
+    option_target t = {NULL, NULL, r};
+    char at[CEGATE_ERROR_PATH_LENGTH];
+    const json_t *m;
+    if (read_settings(v, path, OPTION_ROUTE, route_shape, &t, err) < 0 ||
+        read_route_name(r, v, path, err) < 0)
+        return -1;
+    if ((m = json_object_get(v, "match")) != NULL) {
+        option_path_join(at, path, "match");
+        if (read_match(r, m, at, err) < 0)
+            return -1;
+    }
+    if (read_part(r, v, path, "request", OPTION_REQUEST, err) < 0 ||
+        read_part(r, v, path, "retry", OPTION_RETRY, err) < 0)
+        return -1;
+    return read_route_app(c, v, path, app_index, err);
+}
+
 static int read_route(config *c, const json_t *v, size_t index, cegate_error *err)
 {
-    char path[CEGATE_ERROR_PATH_LENGTH], at[CEGATE_ERROR_PATH_LENGTH];
+    char path[CEGATE_ERROR_PATH_LENGTH];
     snprintf(path, sizeof path, "routes[%zu]", index);
-    static const char *const keys[] = {"name", "match", "request", "app",
-                                       "retry", "outcomes", NULL};
-    if (object_of(v, path, keys, err) < 0)
+    if (want_object(v, path, err) < 0)
         return -1;
     route r;
     if (route_init_default(&r, err) < 0)
         return -1;
     size_t app_index = 0;
-    const char *s;
-    int rc = 0;
-    json_t *m;
-    if ((m = json_object_get(v, "name")) != NULL) {
-        join(at, path, "name");
-        char *name;
-        rc = get_string(m, at, &s, err);
-        if (rc == 0 && (name = dup_str(s)) == NULL)
-            rc = nomem(err, at);
-        else if (rc == 0) {
-            cegate_free(r.name);
-            r.name = name;
-        }
-    } else {
-        char *name = dup_str(path);
-        if (name == NULL)
-            rc = nomem(err, path);
-        else {
-            cegate_free(r.name);
-            r.name = name;
-        }
-    }
-    if (rc == 0 && (m = json_object_get(v, "match")) != NULL) {
-        join(at, path, "match");
-        rc = read_string_map(&r, m, at, route_add_match, err);
-    }
-    if (rc == 0 && (m = json_object_get(v, "request")) != NULL) {
-        join(at, path, "request");
-        rc = read_request(&r, m, at, err);
-    }
-    if (rc == 0 && (m = json_object_get(v, "retry")) != NULL) {
-        join(at, path, "retry");
-        rc = read_retry(&r, m, at, err);
-    }
-    if (rc == 0 && (m = json_object_get(v, "outcomes")) != NULL) {
-        join(at, path, "outcomes");
-        rc = read_string_map(&r, m, at, route_set_outcome, err);
-    }
-    if (rc == 0 && (m = json_object_get(v, "app")) != NULL) {
-        join(at, path, "app");
-        rc = get_string(m, at, &s, err);
-        if (rc == 0 && strcmp(s, "app") != 0 && find_app(c, s, &app_index) < 0)
-            rc = (cegate_error_set(err, CEGATE_ERR_VALUE, at,
-                                  "no app of that name in \"apps\""), -1);
-    }
+    int rc = option_defaults_route(&r, err);
+    if (rc == 0)
+        rc = read_route_into(c, &r, v, path, &app_index, err);
     if (rc == 0)
         rc = config_add_route(c, &r, app_index, err);
     route_free(&r);
@@ -436,11 +381,11 @@ static int read_route(config *c, const json_t *v, size_t index, cegate_error *er
 
 static int read_root(config *c, const json_t *root, cegate_error *err)
 {
-    static const char *const keys[] = {"app", "apps", "routes", NULL};
     if (!json_is_object(root))
         return cegate_error_set(err, CEGATE_ERR_TYPE, NULL,
                                 "the configuration must be a JSON object"), -1;
-    if (only_keys(root, "", keys, err) < 0)
+    option_target t = {c, NULL, NULL};
+    if (read_settings(root, "", OPTION_TOP, top_shape, &t, err) < 0)
         return -1;
     json_t *v;
     if ((v = json_object_get(root, "app")) != NULL &&

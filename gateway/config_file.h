@@ -13,8 +13,15 @@
  *         "app": "NAME",
  *         "retry": { "attempts": 5, "initial_ms": 200, "max_ms": 10000 },
  *         "outcomes": { "409": "delivered", "4xx": "retry" } }
- *     ]
+ *     ],
+ *     "drain_timeout_ms": 5000
  *   }
+ *
+ * The settings (the keys of an app, of "request" and "retry",
+ * "outcomes", "drain_timeout_ms") are declared with their ranges and
+ * defaults in options.c, which the command-line flags share; the file's
+ * shape around them ("apps", "routes", a route's "name", "match" and
+ * "app") is read here.
  *
  * <app settings>: script, document_root, workers, keep_alive,
  * idle_timeout_ms, connect_timeout_ms, timeout_ms. "app" is the default
@@ -53,6 +60,7 @@ typedef struct config {
     size_t app_count;
     config_route *routes;   /* in order; none: the default route */
     size_t route_count;
+    int drain_timeout_ms;   /* after SIGINT/SIGTERM, in-flight attempts get this long */
 } config;
 
 /* The built-in defaults: a default app without an address, no routes. */

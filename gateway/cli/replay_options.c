@@ -9,9 +9,13 @@
 #include <sysexits.h>
 
 #include "cli/replay_options.h"
+#include "options.h"
 
 #define COMMAND "replay"
 
+/* The general text is written here; each flag's line comes from the
+ * option table, with its default and range, so that --help cannot drift
+ * from what the flags and the file accept. */
 static void usage(FILE *to)
 {
     fprintf(to,
@@ -28,35 +32,24 @@ static void usage(FILE *to)
             "progress line while a long run goes on when stderr is a terminal.\n"
             "\n"
             "  -c, --config FILE      the apps and routes (JSON; see the README);\n"
-            "                         the options below override its default app\n"
+            "                         the options below override its default app.\n"
+            "                         Each option is a key of the file, with the\n"
+            "                         same default and range\n"
             "\n"
-            "The app:\n"
-            "  --app ADDR             unix:/path/app.sock | HOST:PORT | cgi:/path/to/program\n"
-            "  --script PATH          SCRIPT_FILENAME (php-fpm and fcgiwrap need it);\n"
-            "                         the request path then becomes PATH_INFO\n"
-            "  --document-root DIR    DOCUMENT_ROOT (default: the script's directory)\n"
-            "  --workers N            the app's worker processes: connections kept\n"
-            "                         open and events in flight at once (default 1)\n"
-            "  --no-keep-alive        a new connection per request\n"
-            "  --idle-timeout MS      close a kept connection idle this long\n"
-            "                         (default 2000), so it pins no app worker\n"
-            "  --timeout MS           per attempt (default 30000)\n"
-            "\n"
-            "The request (the default route, used when the configuration has no\n"
-            "routes):\n"
-            "  --route-path TEMPLATE  path, e.g. /uploads/{subject} (default /);\n"
-            "                         {attr} is the attribute, percent-encoded\n"
-            "  --method METHOD        default POST\n"
-            "  --mode binary|structured  HTTP content mode (default binary: ce-*\n"
-            "                         headers as HTTP_CE_*, body = the data)\n"
-            "  --param NAME=VALUE     an extra CGI parameter (repeatable)\n"
-            "\n"
-            "Retries (5xx, 408, 429, timeouts, refused or reset connections):\n"
-            "  --attempts N           tries per event (default 5)\n"
-            "  --retry-initial-ms MS  first backoff (default 200), doubling with\n"
-            "  --retry-max-ms MS      full jitter up to this cap (default 10000)\n"
-            "  --outcome STATUS=OUTCOME  what a status (404) or class (4xx) means:\n"
-            "                         delivered, retry or reject (repeatable)\n"
+            "The app:\n");
+    option_help(to, OPTION_APP);
+    fprintf(to, "\n"
+                "The request (the default route, used when the configuration has no\n"
+                "routes):\n");
+    option_help(to, OPTION_REQUEST);
+    fprintf(to, "\n"
+                "Retries (5xx, 408, 429, timeouts, refused or reset connections):\n");
+    option_help(to, OPTION_RETRY);
+    option_help(to, OPTION_ROUTE);
+    fprintf(to, "\n"
+                "Stopping:\n");
+    option_help(to, OPTION_TOP);
+    fprintf(to,
             "\n"
             "The input (as for cegate normalize):\n"
             "  -H, --header 'Name: value'   --adapter NAME   --plugin-dir DIR\n"
@@ -73,39 +66,38 @@ static void usage(FILE *to)
 
 /* ---- options ------------------------------------------------------------------ */
 
-static int parse_int(const char *option, const char *text, int min, int max,
-                     int *out)
-{
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (*text == '\0' || *end != '\0' || v < min || v > max) {
-        cli_error(COMMAND, "%s '%s': expected a number from %d to %d", option,
-                  text, min, max);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
+/* getopt values: a setting's is OPT_SETTING + its index in the table. */
+enum { OPT_NDJSON = 256, OPT_SHOW_RESPONSE, OPT_SETTING = 2000 };
 
-enum {
-    OPT_APP = 256, OPT_SCRIPT, OPT_ROOT, OPT_WORKERS, OPT_NO_KEEP_ALIVE,
-    OPT_TIMEOUT, OPT_ROUTE_PATH, OPT_METHOD, OPT_MODE, OPT_PARAM, OPT_ATTEMPTS,
-    OPT_RETRY_INITIAL, OPT_RETRY_MAX, OPT_NDJSON, OPT_SHOW_RESPONSE,
-    OPT_IDLE_TIMEOUT, OPT_OUTCOME
+/* The options that are not settings. */
+static const struct option other_options[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"ndjson", no_argument, NULL, OPT_NDJSON},
+    {"show-response", no_argument, NULL, OPT_SHOW_RESPONSE},
+    CLI_INPUT_OPTIONS,
+    {"help", no_argument, NULL, 'h'},
 };
 
-/* Split "NAME=VALUE" in place: returns VALUE (arg becomes NAME), or NULL
- * with err saying what `option` expects. */
-static char *split_pair(char *arg, const char *option, const char *expected,
-                        cegate_error *err)
+#define OTHER_COUNT (sizeof other_options / sizeof other_options[0])
+#define LONG_OPTIONS_MAX (OPTION_TABLE_MAX + OTHER_COUNT + 1)
+
+/* getopt_long's table: every flag of the option table, then the others,
+ * then the terminating zeros. */
+static void long_options(struct option *out)
 {
-    char *eq = strchr(arg, '=');
-    if (eq == NULL) {
-        cegate_error_set(err, CEGATE_ERR_USAGE, option, "expected %s", expected);
-        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < option_table_size; i++) {
+        const option_def *o = &option_table[i];
+        if (o->flag == NULL)
+            continue;
+        out[n++] = (struct option){o->flag + 2, /* past "--" */
+                                   o->type == OPTION_BOOL ? no_argument
+                                                          : required_argument,
+                                   NULL, OPT_SETTING + (int)i};
     }
-    *eq = '\0';
-    return eq + 1;
+    for (size_t i = 0; i < OTHER_COUNT; i++)
+        out[n++] = other_options[i];
+    out[n] = (struct option){NULL, 0, NULL, 0};
 }
 
 /* -c FILE wherever it is on the line: the other options override the
@@ -125,118 +117,54 @@ static const char *config_path(int argc, char **argv)
     return path;
 }
 
-static int parse_options(int argc, char **argv, replay_settings *s)
+/* One setting's flag, checked and set by the same code as the file's key:
+ * "--workers '0': must be a whole number from 1 to 1024". */
+static int take_setting(replay_settings *s, const option_def *o, const char *arg)
 {
-    static const struct option long_options[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"app", required_argument, NULL, OPT_APP},
-        {"script", required_argument, NULL, OPT_SCRIPT},
-        {"document-root", required_argument, NULL, OPT_ROOT},
-        {"workers", required_argument, NULL, OPT_WORKERS},
-        {"no-keep-alive", no_argument, NULL, OPT_NO_KEEP_ALIVE},
-        {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"route-path", required_argument, NULL, OPT_ROUTE_PATH},
-        {"method", required_argument, NULL, OPT_METHOD},
-        {"mode", required_argument, NULL, OPT_MODE},
-        {"param", required_argument, NULL, OPT_PARAM},
-        {"attempts", required_argument, NULL, OPT_ATTEMPTS},
-        {"outcome", required_argument, NULL, OPT_OUTCOME},
-        {"retry-initial-ms", required_argument, NULL, OPT_RETRY_INITIAL},
-        {"retry-max-ms", required_argument, NULL, OPT_RETRY_MAX},
-        {"ndjson", no_argument, NULL, OPT_NDJSON},
-        {"show-response", no_argument, NULL, OPT_SHOW_RESPONSE},
-        CLI_INPUT_OPTIONS,
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    option_target t = {&s->cfg, &s->cfg.apps[0], &s->route};
     cegate_error err;
     cegate_error_clear(&err);
-    config_app *main_app = &s->cfg.apps[0];
-    int c, workers;
+    if (option_is_route(o)) {
+        s->route_options = 1;
+        if (s->route_flag == NULL)
+            s->route_flag = o->flag;
+    }
+    if (option_set_text(o, &t, arg, &err) == 0)
+        return 0;
+    if (arg != NULL)
+        cli_error(COMMAND, "%s '%s': %s", o->flag, arg, err.text);
+    else
+        cli_error(COMMAND, "%s: %s", o->flag, err.text);
+    return EX_USAGE;
+}
+
+static int parse_options(int argc, char **argv, replay_settings *s)
+{
+    struct option options[LONG_OPTIONS_MAX];
+    long_options(options);
+    int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:H:h", long_options, NULL)) != -1) {
-        int bad = 0;
-        char *eq;
-        if ((c >= OPT_ROUTE_PATH && c <= OPT_RETRY_MAX) || c == OPT_OUTCOME)
-            s->route_options = 1;
-        switch (c) {
-        case 'c': break; /* read before (config_path) */
-        case OPT_APP: bad = config_app_set(main_app, &main_app->address, optarg, &err) < 0; break;
-        case OPT_SCRIPT:
-            bad = config_app_set(main_app, &main_app->script_filename, optarg, &err) < 0;
-            break;
-        case OPT_ROOT:
-            bad = config_app_set(main_app, &main_app->document_root, optarg, &err) < 0;
-            break;
-        case OPT_WORKERS:
-            bad = parse_int("--workers", optarg, 1, 1024, &workers);
-            main_app->options.workers = (size_t)workers;
-            break;
-        case OPT_NO_KEEP_ALIVE: main_app->options.keep_alive = 0; break;
-        case OPT_IDLE_TIMEOUT:
-            bad = parse_int("--idle-timeout", optarg, 1, 3600000,
-                            &main_app->options.idle_timeout_ms);
-            break;
-        case OPT_TIMEOUT:
-            bad = parse_int("--timeout", optarg, 1, 3600000, &main_app->options.timeout_ms);
-            break;
-        case OPT_ROUTE_PATH:
-            bad = route_set_path(&s->route, optarg, &err) < 0;
-            break;
-        case OPT_METHOD: bad = route_set_method(&s->route, optarg, &err) < 0; break;
-        case OPT_MODE:
-            if (strcmp(optarg, "binary") == 0)
-                s->route.mode = CEGATE_HTTP_BINARY;
-            else if (strcmp(optarg, "structured") == 0)
-                s->route.mode = CEGATE_HTTP_STRUCTURED;
-            else
-                bad = cegate_error_set(&err, CEGATE_ERR_USAGE, "--mode",
-                                       "binary or structured, not '%s'", optarg);
-            break;
-        case OPT_PARAM:
-            bad = (eq = split_pair(optarg, "--param", "NAME=VALUE", &err)) == NULL ||
-                  route_add_param(&s->route, optarg, eq, &err) < 0;
-            break;
-        case OPT_ATTEMPTS:
-            bad = parse_int("--attempts", optarg, 1, 1000, &s->route.retry.attempts);
-            break;
-        case OPT_OUTCOME:
-            bad = (eq = split_pair(optarg, "--outcome", "STATUS=OUTCOME, as in "
-                                                        "409=delivered", &err)) == NULL;
-            if (!bad && route_set_outcome(&s->route, optarg, eq, &err) < 0) {
-                err.path[0] = '\0';
-                cegate_error_prefix_path(&err, "--outcome");
-                bad = 1;
-            }
-            break;
-        case OPT_RETRY_INITIAL:
-            bad = parse_int("--retry-initial-ms", optarg, 0, 3600000,
-                            &s->route.retry.initial_ms);
-            break;
-        case OPT_RETRY_MAX:
-            bad = parse_int("--retry-max-ms", optarg, 0, 3600000,
-                            &s->route.retry.max_ms);
-            break;
-        case OPT_NDJSON: s->ndjson = 1; break;
-        case OPT_SHOW_RESPONSE: s->show_response = 1; break;
-        case 'h':
+    while ((c = getopt_long(argc, argv, "c:H:h", options, NULL)) != -1) {
+        int rc = 0;
+        if (c >= OPT_SETTING && (size_t)(c - OPT_SETTING) < option_table_size)
+            rc = take_setting(s, &option_table[c - OPT_SETTING], optarg);
+        else if (c == 'c')
+            continue; /* read before (config_path) */
+        else if (c == OPT_NDJSON)
+            s->ndjson = 1;
+        else if (c == OPT_SHOW_RESPONSE)
+            s->show_response = 1;
+        else if (c == 'h') {
             usage(stdout);
             return 1;
-        default: {
+        } else {
             int taken = cli_input_option(COMMAND, &s->input, c, optarg);
-            if (taken == 1)
-                break;
             if (taken == 0)
                 usage(stderr);
-            return EX_USAGE;
+            rc = taken == 1 ? 0 : EX_USAGE;
         }
-        }
-        if (bad) {
-            if (err.code != CEGATE_OK)
-                cli_report(COMMAND, NULL, &err);
-            return EX_USAGE;
-        }
+        if (rc != 0)
+            return rc;
     }
     if (argc - optind > 1) {
         cli_error(COMMAND, "one input at a time (got %d)", argc - optind);
@@ -252,11 +180,10 @@ static int settle_routes(replay_settings *s, const char *config_file)
     cegate_error err;
     cegate_error_clear(&err);
     if (s->cfg.route_count > 0 && s->route_options) {
-        cli_error(COMMAND, "%s sets routes: --route-path, --method, --mode, "
-                           "--param, --outcome and the retry options describe "
-                           "the one route used without them; set them in the "
-                           "file",
-                  config_file);
+        cli_error(COMMAND, "%s sets routes: %s, like the other request, retry "
+                           "and outcome options, describes the one route used "
+                           "without them; set it in the file's routes",
+                  config_file, s->route_flag);
         return EX_USAGE;
     }
     if (s->cfg.route_count == 0 && config_add_route(&s->cfg, &s->route, 0, &err) < 0) {
@@ -276,10 +203,10 @@ static int settle_routes(replay_settings *s, const char *config_file)
 int replay_settings_load(int argc, char **argv, replay_settings *s)
 {
     memset(s, 0, sizeof *s);
-    s->drain_timeout_ms = 5000;
     cegate_error err;
     cegate_error_clear(&err);
-    if (config_init(&s->cfg, &err) < 0 || route_init_default(&s->route, &err) < 0) {
+    if (config_init(&s->cfg, &err) < 0 || route_init_default(&s->route, &err) < 0 ||
+        option_defaults_route(&s->route, &err) < 0) {
         cli_report(COMMAND, NULL, &err);
         return EX_OSERR;
     }
@@ -303,8 +230,10 @@ int replay_settings_load(int argc, char **argv, replay_settings *s)
         rc = parse_options(argc, argv, s);
     if (rc == 0)
         rc = settle_routes(s, config_file);
-    if (rc == 0)
+    if (rc == 0) {
+        s->drain_timeout_ms = s->cfg.drain_timeout_ms;
         s->input_path = optind < argc ? argv[optind] : NULL;
+    }
     return rc == 1 ? -1 : rc;
 }
 

@@ -10,6 +10,7 @@ typedef struct replay_settings {
     config cfg;          /* the file's apps and routes, then the options' */
     route route;         /* the default route the options describe */
     int route_options;   /* were any of them given? */
+    const char *route_flag; /* the first one given, to name it */
     cli_input_args input;
     int ndjson;
     int show_response;

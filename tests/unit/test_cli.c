@@ -581,3 +581,131 @@ Test(config_file, the_default_app_needs_an_address, .fini = remove_temp)
     cr_assert_not_null(strstr(line, "--app ADDR is required"), "line: %s", line);
     run_output_free(&p);
 }
+
+/* ---- replay: the options, from the option table --------------------------------- */
+
+#include "options.h"
+
+/* `replay --app unix:/x FLAG ARG --help`: getopt reads the flag before
+ * --help, so a refused argument exits 64 and an accepted one reaches
+ * --help (exit 0) without delivering anything. */
+static run_output replay_flag(const char *flag, const char *arg)
+{
+    return RUN("replay", "--app", "unix:/nonexistent.sock", flag, arg, "--help");
+}
+
+Test(replay_options, every_number_flag_takes_the_tables_range)
+{
+    size_t checked = 0;
+    for (size_t i = 0; i < option_table_size; i++) {
+        const option_def *o = &option_table[i];
+        if (o->type != OPTION_INT || o->flag == NULL)
+            continue;
+        long long values[] = {o->min, o->max, (long long)o->min - 1, (long long)o->max + 1};
+        for (size_t k = 0; k < 4; k++) {
+            char arg[32];
+            snprintf(arg, sizeof arg, "%lld", values[k]);
+            run_output p = replay_flag(o->flag, arg);
+            if (k < 2) {
+                cr_assert_eq(p.status, EX_OK, "%s %s refused: %s", o->flag, arg, p.err);
+            } else {
+                char want[128];
+                snprintf(want, sizeof want,
+                         "cegate: replay: %s '%s': must be a whole number from %d to %d\n",
+                         o->flag, arg, o->min, o->max);
+                const char *line = one_error_line(&p, EX_USAGE, "cegate: replay: ");
+                cr_assert_str_eq(line, want);
+            }
+            run_output_free(&p);
+        }
+        checked++;
+    }
+    cr_assert_geq(checked, 8);
+}
+
+/* A line of the help that starts with the flag: "  --timeout MS ...". */
+static int help_has_flag(const char *help, const char *flag)
+{
+    size_t n = strlen(flag);
+    for (const char *line = help; line != NULL && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, "  ", 2) == 0 && strncmp(line + 2, flag, n) == 0 &&
+            (line[2 + n] == ' ' || line[2 + n] == '\n'))
+            return 1;
+    }
+    return 0;
+}
+
+Test(replay_options, help_lists_every_flag_of_the_table)
+{
+    run_output p = RUN("replay", "--help");
+    expect_success(&p);
+    for (size_t i = 0; i < option_table_size; i++) {
+        const char *flag = option_table[i].flag;
+        if (flag != NULL)
+            cr_assert(help_has_flag(p.out, flag), "--help has no line for %s:\n%s", flag,
+                      p.out);
+    }
+    cr_assert(help_has_flag(p.out, "--show-response"), "%s", p.out);
+    run_output_free(&p);
+}
+
+Test(replay_options, the_new_flags_are_taken)
+{
+    run_output p = replay_flag("--connect-timeout", "250");
+    expect_success(&p);
+    run_output_free(&p);
+    p = replay_flag("--drain-timeout", "0");
+    expect_success(&p);
+    run_output_free(&p);
+}
+
+Test(replay_options, a_bad_word_or_pair_names_the_flag_and_the_value)
+{
+    run_output p = replay_flag("--mode", "batch");
+    const char *line = one_error_line(&p, EX_USAGE, "cegate: replay: ");
+    cr_assert_str_eq(line, "cegate: replay: --mode 'batch': binary or structured\n");
+    run_output_free(&p);
+    p = replay_flag("--outcome", "409");
+    line = one_error_line(&p, EX_USAGE, "cegate: replay: ");
+    cr_assert_str_eq(line, "cegate: replay: --outcome '409': expected STATUS=OUTCOME\n");
+    run_output_free(&p);
+    p = replay_flag("--param", "HTTP_PROXY=http://proxy:3128");
+    line = one_error_line(&p, EX_USAGE, "cegate: replay: ");
+    cr_assert_not_null(strstr(line, "--param 'HTTP_PROXY=http://proxy:3128': reserved"),
+                       "%s", line);
+    run_output_free(&p);
+}
+
+Test(config_file, every_route_flag_is_refused_when_the_file_has_routes, .fini = remove_temp)
+{
+    const char *path = write_temp("cegate.json", "{\"routes\": [{}]}");
+    for (size_t i = 0; i < option_table_size; i++) {
+        const option_def *o = &option_table[i];
+        if (!option_is_route(o) || o->flag == NULL)
+            continue;
+        /* A value each takes, so that the route rule is what refuses it. */
+        const char *arg = o->def != NULL                     ? o->def
+                          : strcmp(o->key, "outcomes") == 0 ? "409=delivered"
+                                                             : "X=1";
+        run_output p = RUN_STDIN(MINIMAL_EVENT, "replay", "--app", "unix:/nonexistent.sock",
+                                 "-c", path, o->flag, arg);
+        const char *line = one_error_line(&p, EX_USAGE, "cegate: replay: ");
+        cr_assert_not_null(strstr(line, "sets routes"), "%s: %s", o->flag, line);
+        cr_assert_not_null(strstr(line, o->flag), "%s is not named: %s", o->flag, line);
+        run_output_free(&p);
+    }
+}
+
+Test(config_file, a_files_number_out_of_range_is_78_and_named, .fini = remove_temp)
+{
+    const char *path = write_temp("cegate.json",
+                                  "{\"app\": {\"address\": \"unix:/x\", "
+                                  "\"idle_timeout_ms\": 0}}");
+    run_output p = RUN_STDIN(MINIMAL_EVENT, "replay", "-c", path);
+    const char *line = one_error_line(&p, EX_CONFIG, "cegate: replay: ");
+    cr_assert_not_null(strstr(line, "cegate.json: app.idle_timeout_ms: must be a whole "
+                                    "number from 1 to 3600000\n"), "line: %s", line);
+    run_output_free(&p);
+}
