@@ -300,6 +300,27 @@ Test(faults, sigterm_drains_and_reports_every_event)
     faults_assert_exit(&run, 75);
 }
 
+Test(faults, sigkill_loses_at_most_the_lines_of_events_in_flight)
+{
+    /* Each outcome line is written as its event completes: killed without
+     * warning, replay has written a line for every event the app answered
+     * but the one (one worker) whose answer it was reading. */
+    const char *input = write_events("events.ndjson", 200);
+    const char *app = FAULTS_PEER("ok", "--delay-ms", "20");
+    faults_run run;
+    run_watch_spec spec = {.signal = SIGKILL, .signal_after_ms = 1000,
+                           .signal_gate = faults_peer_logged("ok id=e0 ")};
+    FAULTS_REPLAY(&run, spec, app, 30.0, input);
+    size_t answered = 0;
+    for (const char *p = faults_peer_log(); (p = strstr(p, "ok id=")) != NULL; p++)
+        answered++;
+    cr_assert_gt(answered, 5, "the app answered %zu before the kill", answered);
+    cr_assert_geq(faults_count(&run) + 1, answered,
+                  "%zu outcome lines for %zu answers", faults_count(&run), answered);
+    for (size_t i = 0; i < faults_count(&run); i++)
+        faults_assert_outcome(faults_line(&run, i), "delivered", NULL);
+}
+
 Test(faults, sigterm_cancels_an_attempt_at_the_drain_deadline)
 {
     /* SIGTERM 0.5 s after the app read the request it will never answer:
