@@ -85,18 +85,15 @@ static void locate_error(const cegate_host *host, cegate_error *err,
         return;
     const char *p = err->path;
     if (strcasecmp(p, "content-type") == 0) {
-        snprintf(err->path, sizeof err->path,
-                 "message.attributes.content-type");
+        host->error_set_path(err, "message.attributes.content-type");
         return;
     }
     if (binary && strncasecmp(p, "ce-", 3) == 0) {
         host->error_prefix_path(err, "message.attributes");
         return;
     }
-    if (binary && strcmp(p, "data") == 0)
-        err->path[0] = '\0';
-    if (err->path[0] == '\0')
-        snprintf(err->path, sizeof err->path, "message.data");
+    if (p[0] == '\0' || (binary && strcmp(p, "data") == 0))
+        host->error_set_path(err, "message.data");
     else
         host->error_prefix_path(err, "message.data");
 }

@@ -726,4 +726,5 @@ static const cegate_host host_services = {
     .error_prefix_path = cegate_error_prefix_path,
     .base64_decode = host_base64_decode,
     .free = cegate_free,
+    .error_set_path = cegate_error_set_path,
 };

@@ -221,8 +221,7 @@ static int read_match(route *r, const json_t *v, const char *path,
         if (get_string(m, at, &s, err) < 0)
             return -1;
         if (route_add_match(r, key, s, err) < 0) {
-            err->path[0] = '\0';
-            cegate_error_prefix_path(err, at);
+            cegate_error_set_path(err, at);
             return -1;
         }
     }

@@ -331,8 +331,7 @@ static int store(const option_def *o, const option_target *t, const option_value
 {
     if (o->set(o, t, v, err) == 0)
         return 0;
-    err->path[0] = '\0';
-    cegate_error_prefix_path(err, where);
+    cegate_error_set_path(err, where);
     return -1;
 }
 

@@ -268,9 +268,7 @@ static int set_binary_data(cegate_event *ev, const char *body, size_t length,
 /* Name errors after the header the user sent rather than the attribute. */
 static void name_header(cegate_error *err, const char *header)
 {
-    if (err != NULL)
-        snprintf(err->path, sizeof err->path, "%.*s",
-                 (int)sizeof err->path - 1, header);
+    cegate_error_set_path(err, header);
 }
 
 static int decode_binary(const cegate_header *headers, size_t count,

@@ -28,6 +28,8 @@
  *   2026-11-23  1.1  host services json_parse (inner payloads, with the
  *                    limits), error_prefix_path, base64_decode and free;
  *                    emit enforces the attribute and depth limits.
+ *   2026-12-04  1.2  host service error_set_path; integers beyond 64 bits
+ *                    in a parsed body (see cegate_message.json).
  */
 #ifndef CEGATE_ADAPTER_H
 #define CEGATE_ADAPTER_H
@@ -45,7 +47,7 @@ extern "C" {
 #endif
 
 #define CEGATE_ADAPTER_ABI_MAJOR 1
-#define CEGATE_ADAPTER_ABI_MINOR 1
+#define CEGATE_ADAPTER_ABI_MINOR 2
 
 /* The one symbol an adapter exports. */
 #define CEGATE_ADAPTER_SYMBOL "cegate_adapter"
@@ -165,6 +167,12 @@ typedef struct cegate_host {
                                     const char *what, cegate_error *err);
     /* Free what a host service allocated. */
     void (*free)(void *p);
+
+    /* ---- ABI 1.2: check host->abi_minor >= 2 before using these ---- */
+
+    /* Replace the recorded error's field path, when the adapter knows
+     * better where it is (never edit the struct by hand). */
+    void (*error_set_path)(cegate_error *err, const char *path);
 } cegate_host;
 
 /* One configurable setting of an adapter; the host validates user settings
