@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aws-eventbridge.c - Amazon EventBridge events
  *
  *   {"version":"0","id","detail-type","source","account","time","region",

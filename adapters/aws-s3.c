@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aws-s3.c - Amazon S3 event notifications, and those of S3-compatible
  * stores (MinIO, Ceph, ...): {"Records":[...]} becomes one CloudEvent per
  * record, in order, as the CloudEvents project's aws-s3 adapter says

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aws-sns.c - Amazon SNS messages: the body of an HTTP(S) delivery
  *
  *   {"Type":"Notification"|"SubscriptionConfirmation"|

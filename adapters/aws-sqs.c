@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* aws-sqs.c - Amazon SQS messages as Lambda receives them:
  *
  *   {"Records":[{"eventSource":"aws:sqs","messageId","body",

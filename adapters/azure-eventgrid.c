@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* azure-eventgrid.c - Azure Event Grid webhook deliveries.
  *
  * Event Grid schema: a JSON array (or a single object) of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cloudevents.c - the CloudEvents adapter: events that already are
  * CloudEvents, in any HTTP content mode (binary, structured, batch) or as
  * plain JSON (an event object or a batch array), v1.0 or v0.3. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* gcp-pubsub.c - Google Cloud Pub/Sub push deliveries.
  *
  * A wrapped push body

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* skeleton.c - the adapter to copy when you write your own.
  *
  * It is small but complete and it works: it recognises a JSON body like

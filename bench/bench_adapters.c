@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_adapters.c - normalize throughput of the adapters, against jansson.
  *
  *   make bench   (runs ./bench/bench_adapters)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bench_core.c - the JSON event format round trip, against jansson.
  *
  *   make bench   (runs ./bench/bench_core tests/data/conformance/cloudevents-json)

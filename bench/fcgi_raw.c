@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fcgi_raw.c - the reference for bench/bench_replay: a minimal raw FastCGI
  * client loop, independent of cegate's client (its own record writer and
  * reader, about a hundred lines).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* harness.c - workloads and side-by-side timing for the benchmarks. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* harness.h - what the benchmarks share: a workload of messages and a
  * side-by-side timing of two ways of processing it (ours against a
  * reference measured in the same run). */

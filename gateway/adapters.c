@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* adapters.c - the adapter registry: plugin loading (dlopen RTLD_NOW |
  * RTLD_LOCAL), probing in confidence order, and envelope re-dispatch. */
 #include "config.h"

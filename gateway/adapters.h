@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* adapters.h - the adapter registry: loading plugins and dispatching a
  * message to them (probe, normalize, envelope re-dispatch). */
 #ifndef CEGATE_GATEWAY_ADAPTERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config_file.c - reading the configuration file (see config_file.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config_file.h - the configuration file (`-c CONFIG`): the apps and the routes.
  *
  * One JSON object; every key has a default, so no file is needed:

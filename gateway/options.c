@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* options.c - the settings of `cegate replay` (see options.h).
  *
  * One range per setting, for the file and the flag alike:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* options.h - every setting of `cegate replay`, declared once.
  *
  * A setting lives in one place of the configuration file (its scope: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* route.c - route matching and path templates. */
 #include "config.h"
 

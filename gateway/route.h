@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* route.h - routes: which events go where, and what request they become.
  *
  * Routes are an ordered list; the first whose every `match` entry holds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* adapter_util.c - helpers shared by the built-in adapters (see
  * adapter_util.h: linked into each plugin, never exported). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* adapter_util.h - helpers shared by cegate's built-in adapters.
  *
  * Not part of the plugin ABI (include/cegate/adapter.h is): these functions

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fcgi_app - serving a libfcgi app on a socket with worker threads until
  * SIGTERM, for the sample apps (see fcgi_app.h). */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fcgi_app - what the sample FastCGI apps (apps/echo, apps/uploads) share:
  * serving a libfcgi app on a socket with worker threads until SIGTERM.
  *

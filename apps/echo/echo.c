@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* echo - a libfcgi FastCGI app that describes each request it gets, for
  * cegate's tests and demos.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sha256.c - SHA-256 (FIPS 180-4), streaming, no dependencies.
  *
  * Written for cegate's echo app from the standard's description; public

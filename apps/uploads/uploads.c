@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* uploads - the demo FastCGI app (libfcgi): keeps a list of the objects
  * uploaded to S3, from the events cegate delivers.
  *

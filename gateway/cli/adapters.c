@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* adapters.c - `cegate adapters`, and loading the registry for every
  * command. */
 #include "config.h"

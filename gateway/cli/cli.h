@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cli.h - what the subcommands of the cegate command share. */
 #ifndef CEGATE_CLI_H
 #define CEGATE_CLI_H

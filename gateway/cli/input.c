@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* input.c - reading inputs and reporting errors, shared by the subcommands. */
 #include "config.h"
 

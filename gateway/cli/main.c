@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* main.c - the cegate command: global options and subcommand dispatch. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* normalize.c - `cegate normalize`: print the CloudEvents an input becomes. */
 #include "config.h"
 

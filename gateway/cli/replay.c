@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* replay.c - `cegate replay`: the file ingress driving the delivery
  * engine, one JSON line per event on stdout, a summary on stderr.
  *

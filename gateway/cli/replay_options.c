@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* replay_options.c - `cegate replay`'s options and configuration file
  * (see replay_options.h). */
 #include "config.h"

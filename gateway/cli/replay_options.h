@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* replay_options.h - `cegate replay`'s settings: the configuration file,
  * the command-line options that override it, and --help. */
 #ifndef CEGATE_CLI_REPLAY_OPTIONS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* base64.c - RFC 4648 base64, standard alphabet, padded (CloudEvents Binary). */
 #include "config.h"
 

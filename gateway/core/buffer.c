@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* buffer.c - bounded growing buffer, and the library's allocator. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* error.c - filling the cegate_error struct (first error wins, no allocation). */
 #include "config.h"
 

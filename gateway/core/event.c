@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* event.c - the CloudEvent model: typed attributes and data. */
 #include "config.h"
 

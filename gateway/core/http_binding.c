@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* http_binding.c - the CloudEvents HTTP protocol binding: content modes,
  * ce- header encoding, binary/structured/batched messages. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_format.c - the CloudEvents JSON event format: decode (single, batch,
  * v0.3 and v1.0) and encode (always v1.0). */
 #include "config.h"

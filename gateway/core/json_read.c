@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_read.c - reading JSON text (RFC 8259) into a jansson tree.
  *
  * Every payload cegate receives is JSON, and an envelope (SQS carrying SNS

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* json_write.c - writing JSON values (event data) into a buffer.
  *
  * jansson's own dumper writes reals with 17 significant digits, so data

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* options.c - default limits and options, and the event list. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* text.c - checks on constrained text (see text.h). */
 #include "config.h"
 

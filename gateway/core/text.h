@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* text.h - internal checks on text the CloudEvents spec constrains:
  * UTF-8, String code points, names, URIs, media types, integers, base64.
  * Each check takes `what` (the field named in an error) and an error struct. */

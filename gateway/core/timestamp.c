@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* timestamp.c - RFC 3339 date-time, as CloudEvents Timestamp requires. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* attempt.c - one attempt (see attempt.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* attempt.h - one attempt to deliver an event: one exchange with the app
  * under the app's wall-clock deadline, classified, as a record. */
 #ifndef CEGATE_DELIVERY_ATTEMPT_H

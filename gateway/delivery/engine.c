@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* engine.c - the delivery engine (see engine.h).
  *
  * Each app has a queue: a ring of filled slots for its workers and a stack

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* engine.h - the delivery engine, one for every ingress: per-app bounded
  * queues, as many workers per app as the app has worker processes, the
  * attempts and the retry policy, and one completion callback per event

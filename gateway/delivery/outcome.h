@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* outcome.h - what the delivery engine reports of an event: every attempt
  * it made (a record each) and the verdict. The spool and dead letters store
  * it as is; ingresses act on it (an outcome line, an HTTP status, a Kafka

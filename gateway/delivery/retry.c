@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* retry.c - the retry policy (see retry.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* retry.h - the retry policy: pure functions of the route and the attempts
  * so far, so that every ingress (replay, the spool, Lambda, Kafka) decides
  * the same way and the rules are tested without an app.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* file.c - the file ingress (see file.h). */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* file.h - the file ingress: a file or standard input, one message or
  * NDJSON (one payload a line), read with the input limit enforced while
  * reading, each payload normalized, routed and handed to the engine.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* app.c - one app behind one address: a FastCGI pool or a CGI program
  * (see app.h). */
 #include "config.h"

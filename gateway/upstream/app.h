@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* app.h - one app as the delivery engine sees it: a FastCGI pool or a CGI
  * program behind one address, the request an event becomes for it, and one
  * exchange with it under a wall-clock deadline. */

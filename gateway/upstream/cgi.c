@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cgi.c - running a CGI program for one request (RFC 3875).
  *
  * The program is started with posix_spawn (no shell): argv = {program},

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cgi.h - running a CGI program for one request (RFC 3875). */
 #ifndef CEGATE_GATEWAY_CGI_H
 #define CEGATE_GATEWAY_CGI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fcgi_address.c - parsing and resolving a FastCGI app's address. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fcgi_address.h - where a FastCGI app listens: "unix:/path/app.sock",
  * "HOST:PORT" or "[IPv6]:PORT", resolved once into socket addresses. */
 #ifndef CEGATE_UPSTREAM_FCGI_ADDRESS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fcgi_pool.c - the FastCGI client's connections: a pool of them to one
  * app, and one request's exchange on one (records are fcgi_record.c's).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fcgi_pool.h - a pool of kept-alive FastCGI connections to one app (unix
  * or TCP socket), and the exchange of one request on one of them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fcgi_record.c - FastCGI records: request encoding and the resumable
  * parser of the app's answer (the codec; connections are fcgi_pool.c's).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fcgi_record.h - FastCGI records: name-value lengths, request encoding and
  * the parser of the app's answer. (Named so that it cannot be mistaken for
  * libfcgi's <fastcgi.h>, which fcgi_record.c includes for the record

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* request.c - CloudEvent + route -> the CGI request an app receives. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* request.h - a CloudEvent plus its route become the request the app sees:
  * CGI/1.1 params as a web server sends them, the event's attributes as
  * HTTP_CE_* (binary mode) and the data as the body; or, in structured mode,

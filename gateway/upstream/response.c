@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* response.c - the CGI response parser (RFC 3875 §6), shared by the FastCGI
  * client (STDOUT records) and the CGI runner (the program's stdout).
  *

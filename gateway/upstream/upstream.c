@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* upstream.c - the request handed to an app (CGI parameters and a body) and
  * the response read back (status, headers, body, stderr). Both transports,
  * FastCGI (fastcgi.c) and CGI (cgi.c), share these. */

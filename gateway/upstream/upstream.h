@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* upstream.h - what the gateway hands to an app and gets back, whatever the
  * transport (FastCGI over a unix or TCP socket, or a CGI program).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cegate/adapter.h - the adapter plugin ABI.
  *
  * An adapter recognises one kind of payload (an S3 notification, a Pub/Sub

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cegate/buffer.h - a growing byte buffer with a hard maximum.
  *
  * Like curl's dynbuf: the maximum is fixed at creation, and growing past it is

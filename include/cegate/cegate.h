@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cegate/cegate.h - everything public in one include. */
 #ifndef CEGATE_CEGATE_H
 #define CEGATE_CEGATE_H

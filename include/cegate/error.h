@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cegate/error.h - the one error struct every cegate function reports into.
  *
  * Modelled on jansson's json_error_t: caller-allocated, fixed size, optional

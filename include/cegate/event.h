@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cegate/event.h - the CloudEvent model (CloudEvents spec v1.0.2).
  *
  * An event holds context attributes (the four required ones, the optional

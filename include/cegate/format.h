@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cegate/format.h - the CloudEvents JSON event format (single and batch) and
  * the HTTP protocol binding (binary, structured and batched content modes).
  *

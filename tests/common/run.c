@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run.c - files, directories, the environment, sockets and child processes
  * for the tests (see run.h). */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run.h - what the unit and end-to-end tests share for files, directories,
  * the environment, sockets and child processes.
  *

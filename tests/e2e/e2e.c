@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* e2e.c - shared helpers for cegate's end-to-end tests (see e2e.h). */
 #define _GNU_SOURCE
 #include "config.h" /* PACKAGE_NAME, PACKAGE_VERSION: SERVER_SOFTWARE */

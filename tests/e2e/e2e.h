@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* e2e.h - shared helpers for cegate's end-to-end tests.
  *
  * Every test runs in a fresh temporary directory (e2e_setup/e2e_teardown

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_e2e_cgi.c - cegate replay running a CGI program itself
  * (--app cgi:/abs/path): shell scripts written by the test. The program's
  * environment is exactly the params plus PATH; the body is its stdin; its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_e2e_echo.c - cegate replay into the libfcgi echo app
  * ($CEGATE_ECHO_APP), which answers with the params and the body (length,
  * sha256, text) it received: the synthesized request exactly, structured

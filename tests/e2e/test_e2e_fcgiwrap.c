@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_e2e_fcgiwrap.c - cegate replay into fcgiwrap running a /bin/sh CGI
  * script written by the test, which prints its environment and the body.
  * fcgiwrap needs SCRIPT_FILENAME (--script) naming an executable. Skipped

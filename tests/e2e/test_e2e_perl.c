@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_e2e_perl.c - cegate replay into a Perl FastCGI app (libfcgi-perl's
  * FCGI module) written by the test: it answers with its request
  * environment and the body it read. Skipped when perl or its FCGI module

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_e2e_phpfpm.c - cegate replay into php-fpm: a pool written by the
  * test (static, 2 children, on a unix socket in the test's directory) and
  * a PHP script that answers JSON of $_SERVER and php://input. php-fpm needs

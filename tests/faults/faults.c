@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* faults.c - what the fault tests share (see faults.h). */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>

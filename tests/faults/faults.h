@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* faults.h - what the fault tests share: a temporary directory, the
  * fault-injecting FastCGI peer (tests/peers/fcgi_peer) on a unix socket in
  * it, `cegate replay` run against it under watch (wall time, peak RSS, a

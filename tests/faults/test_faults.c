@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_faults.c - `cegate replay` against a FastCGI app that misbehaves
  * (tests/peers/fcgi_peer): each fault ends in the outcome and exit status
  * the contract gives, within the attempt's deadline plus a margin, with

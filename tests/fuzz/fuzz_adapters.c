@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_adapters.c - libFuzzer target: the adapter dispatch.
  *
  * Built once per adapter (-DFUZZ_ADAPTER="aws-s3": only that adapter takes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_config.c - the configuration file reader (gateway/config_file.c).
  *
  * Property: any bytes are either a configuration or an error with a code

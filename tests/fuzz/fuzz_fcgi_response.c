@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_fcgi_response.c - the FastCGI response parser (gateway/fastcgi.c) on
  * an untrusted app's byte stream, and the CGI response parser
  * (gateway/response.c) on the raw input.

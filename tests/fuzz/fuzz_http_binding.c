@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_http_binding.c - libFuzzer target: the CloudEvents HTTP binding.
  *
  * Input: an HTTP message without its request line, as text:

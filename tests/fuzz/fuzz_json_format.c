@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_json_format.c - libFuzzer target: the CloudEvents JSON event format.
  *
  * Input: any bytes, read as a JSON event or batch (cegate_json_decode with

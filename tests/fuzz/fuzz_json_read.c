@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_json_read.c - libFuzzer target: cegate's JSON reader against jansson's.
  *
  * Input: any bytes. cegate_json_parse (gateway/core/json_read.c) and

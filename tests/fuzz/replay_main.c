@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* replay_main.c - run a fuzz target over its corpus once, without libFuzzer.
  *
  * Linked with one fuzz target (which supplies LLVMFuzzerTestOneInput) into

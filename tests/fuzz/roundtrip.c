@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* roundtrip.c - the property the CloudEvents fuzz targets share: every
  * decoded event survives, without change, each way cegate can write it:
  *   - the JSON format, as a batch (cegate_json_encode_batch) and one event at

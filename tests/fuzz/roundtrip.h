@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* roundtrip.h - checks shared by the CloudEvents fuzz targets. */
 #ifndef CEGATE_FUZZ_ROUNDTRIP_H
 #define CEGATE_FUZZ_ROUNDTRIP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fcgi_peer.c - a FastCGI responder that misbehaves on command, for the
  * fault tests of `cegate replay`.
  *

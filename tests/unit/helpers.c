@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* helpers.c - shared helpers of the CloudEvents core's unit tests (see
  * helpers.h). */
 #include "helpers.h"

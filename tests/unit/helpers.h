@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* helpers.h - what the unit tests of the CloudEvents core share: error
  * assertions, building events, decoding that must succeed or fail, and the
  * conformance suite's sample extension types.

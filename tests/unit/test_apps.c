@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_apps.c - the sample FastCGI apps (apps/echo, apps/uploads) answer
  * real FastCGI requests.
  *

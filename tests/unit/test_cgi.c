@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_cgi.c - cgi_run() against real programs: small /bin/sh CGI scripts
  * written into a fresh temporary directory by each test.
  *

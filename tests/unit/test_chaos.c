@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_chaos.c - every allocation of every operation, made to fail.
  *
  * After jansson's test_chaos.c: cegate allocates through jansson's allocator

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_cli.c - the cegate command as a user runs it.
  *
  * Every test runs $CEGATE_BIN as a real process (posix_spawn), feeds its

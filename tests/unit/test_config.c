@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_config.c - the configuration file (gateway/config_file.c): what a
  * valid file sets, which route takes an event, and the error each mistake
  * gets, naming its key. */

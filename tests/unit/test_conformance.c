@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_conformance.c - the CloudEvents project's own JSON format cases.
  *
  * Walks the four files of $CEGATE_TEST_DATA/conformance/cloudevents-json/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_engine.c - the delivery engine driven directly, as an ingress does:
  * every submitted event gets exactly one completion with its attempts, a
  * full queue is refused at once, and a stop reports what was queued as

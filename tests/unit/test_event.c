@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_event.c - the CloudEvent model of cegate/event.h.
  *
  * Covers: core attributes and their fixed types, typed extensions, attribute

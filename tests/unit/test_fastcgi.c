@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_fastcgi.c - the FastCGI client (gateway/fastcgi.c).
  *
  * 1. Request encoding: length fields at their boundaries, PARAMS records

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_hostile.c - hostile input to every parser of cegate/format.h.
  *
  * What an attacker controls: JSON text (the JSON format, structured and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_http_binding.c - the CloudEvents HTTP protocol binding (cegate/format.h).
  *
  * Covers: choosing the content mode from Content-Type, header lookup,

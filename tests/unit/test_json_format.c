@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_json_format.c - the CloudEvents JSON event format (cegate/format.h).
  *
  * Decoding (single events and batches, v0.3 input, data vs data_base64,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_json_read.c - cegate's JSON reader (gateway/core/json_read.c),
  * through the public cegate_json_parse.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_plugins.c - the plugin ABI seen from outside: what the built
  * adapters export, building adapters/skeleton.c the way an outside author
  * would (against the staged install's cegate.pc), loading it with

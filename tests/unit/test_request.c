@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_request.c - an event and its route become the request an app sees
  * (gateway/upstream/request.c): the CGI/1.1 params a web server sends,
  * the attributes as HTTP_CE_* valued as the HTTP binding's ce- headers

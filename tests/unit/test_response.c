@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_response.c - the CGI response parser (gateway/response.c) and the
  * upstream request/response helpers (gateway/upstream.c).
  *

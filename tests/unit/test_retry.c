@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_retry.c - the retry policy: how an attempt is classified and what
  * follows it, as pure functions of the route and the attempts so far. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_route.c - routes on their own (gateway/route.c): which events a
  * route's match entries take (exact, prefix*, glob, a missing attribute,
  * several entries that must all hold), which route config_pick gives (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* test_vectors.c - the adapter vector suite: every folder
  * tests/vectors/<adapter>/{valid,invalid}/<case>/ is one test.
  *
