@@ -275,9 +275,9 @@ static fcgi_slot *acquire(fcgi_pool *pool, int fresh, int64_t deadline)
         fcgi_slot *take = fresh ? (empty ? empty : idle) : (idle ? idle : empty);
         if (take != NULL) {
             take->busy = 1;
-            pthread_mutex_unlock(&pool->lock);
             if (fresh)
                 close_fd(&take->fd);
+            pthread_mutex_unlock(&pool->lock);
             return take;
         }
         if (pthread_cond_timedwait(&pool->available, &pool->lock, &until) ==
@@ -288,15 +288,26 @@ static fcgi_slot *acquire(fcgi_pool *pool, int fresh, int64_t deadline)
     return NULL;
 }
 
+/* A busy slot's descriptor changes under the lock only: fcgi_pool_cancel
+ * reads it from another thread, and must never shut down a number that
+ * was closed and given to another file meanwhile. */
+static void set_fd(fcgi_pool *pool, fcgi_slot *s, int fd)
+{
+    pthread_mutex_lock(&pool->lock);
+    close_fd(&s->fd);
+    s->fd = fd;
+    pthread_mutex_unlock(&pool->lock);
+}
+
 static void release(fcgi_pool *pool, fcgi_slot *s, int keep)
 {
-    if (!keep || !pool->cfg.keep_alive)
-        close_fd(&s->fd);
     if (s->out.capacity > FCGI_KEEP_BUFFER)
         cegate_buffer_free(&s->out);
     else
         cegate_buffer_reset(&s->out);
     pthread_mutex_lock(&pool->lock);
+    if (!keep || !pool->cfg.keep_alive)
+        close_fd(&s->fd);
     s->busy = 0;
     s->idle_since = now_ms();
     pthread_cond_signal(&pool->available);
@@ -421,8 +432,8 @@ static int connect_slot(fcgi_pool *pool, fcgi_slot *s, int64_t deadline,
     for (size_t i = 0; i < pool->addr.count; i++) {
         int fd;
         if (connect_one(pool, i, until, &fd, &timed_out, &error) == 0) {
-            s->fd = fd;
             s->blocking = make_receive_blocking(fd, pool->cfg.io_timeout_ms) == 0;
+            set_fd(pool, s, fd);
             return 0;
         }
         if (timed_out)
@@ -635,7 +646,7 @@ static fcgi_slot *connection_for(fcgi_pool *pool, int fresh, int64_t deadline,
         return NULL;
     }
     if (s->fd >= 0 && has_pending_input(s->fd))
-        close_fd(&s->fd);
+        set_fd(pool, s, -1);
     *reused = s->fd >= 0;
     if (s->fd < 0 && connect_slot(pool, s, deadline, err) < 0) {
         release(pool, s, 0);

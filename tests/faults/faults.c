@@ -16,9 +16,13 @@
 
 #include "faults.h"
 
-/* SAN_CFLAGS of the build: non-empty under ASan/UBSan (see Makefile.am). */
+/* SAN_CFLAGS of the build: non-empty under ASan/UBSan, and TSAN_CFLAGS:
+ * non-empty under ThreadSanitizer (see Makefile.am). */
 #ifndef FAULTS_SAN_CFLAGS
 #define FAULTS_SAN_CFLAGS ""
+#endif
+#ifndef FAULTS_TSAN_CFLAGS
+#define FAULTS_TSAN_CFLAGS ""
 #endif
 
 extern char **environ;
@@ -63,11 +67,19 @@ const char *faults_path(const char *name)
     return faults_own(run_asprintf("%s/%s", dir, name));
 }
 
-static int sanitized(void) { return FAULTS_SAN_CFLAGS[0] != '\0'; }
+/* How much slower and bigger an instrumented cegate is: ThreadSanitizer
+ * runs large inputs several times slower, and its shadow memory grows with
+ * the heap. */
+static int slowdown(void)
+{
+    if (FAULTS_TSAN_CFLAGS[0] != '\0')
+        return 4;
+    return FAULTS_SAN_CFLAGS[0] != '\0' ? 2 : 1;
+}
 
-double faults_margin(void) { return sanitized() ? 2 * FAULTS_MARGIN : FAULTS_MARGIN; }
+double faults_margin(void) { return slowdown() * FAULTS_MARGIN; }
 
-long faults_rss_bound_kib(long mib) { return (sanitized() ? 3 * mib : mib) * 1024; }
+long faults_rss_bound_kib(long mib) { return (slowdown() > 1 ? 3 * mib : mib) * 1024; }
 
 /* ---- setup and teardown ---------------------------------------------------------- */
 
