@@ -165,17 +165,6 @@ int route_add_param(route *r, const char *name, const char *value,
     return 0;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A "." or ".." segment in s[0..n), read as it is or (with `decode`) once
  * percent-decoded. Segments end at '/' and at '\\', which some servers
  * also take for a separator. */
@@ -184,9 +173,9 @@ static int dot_segment_in(const char *s, size_t n, int decode)
     int dots = 0; /* of the segment so far; -1 once it has anything else */
     for (size_t i = 0; i <= n; i++) {
         int c = i < n ? (unsigned char)s[i] : '/';
-        if (decode && c == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 &&
-            hex_value(s[i + 2]) >= 0) {
-            c = hex_value(s[i + 1]) << 4 | hex_value(s[i + 2]);
+        if (decode && c == '%' && i + 2 < n && ce_hex_value(s[i + 1]) >= 0 &&
+            ce_hex_value(s[i + 2]) >= 0) {
+            c = ce_hex_value(s[i + 1]) << 4 | ce_hex_value(s[i + 2]);
             i += 2;
         }
         if (c == '/' || c == '\\') {

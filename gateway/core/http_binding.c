@@ -63,17 +63,6 @@ int cegate_header_value_encode(const char *s, size_t n, cegate_buffer *out,
     return cegate_buffer_append(out, s + run, n - run, "header", err);
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Remove RFC 9110 quoted-string quoting into `out`. */
 static int unquote(const char *s, size_t n, cegate_buffer *out,
                    const char *what, cegate_error *err)
@@ -122,8 +111,8 @@ int cegate_header_value_decode(const char *s, size_t n, cegate_buffer *out,
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (s[i] != '%')
             continue;
-        int hi = i + 1 < n ? hex_value(s[i + 1]) : -1;
-        int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
+        int hi = i + 1 < n ? ce_hex_value(s[i + 1]) : -1;
+        int lo = i + 2 < n ? ce_hex_value(s[i + 2]) : -1;
         if (hi < 0 || lo < 0) {
             rc = cegate_error_set(err, CEGATE_ERR_ENCODING, what,
                                   "bad percent-encoding at byte %zu", i);

@@ -475,6 +475,17 @@ int ce_append_json_bytes(cegate_buffer *out, const char *s, size_t n,
 
 /* ---- ASCII helpers ------------------------------------------------------- */
 
+int ce_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
 
 int ce_ascii_casecmp_n(const char *a, const char *b, size_t n)

@@ -40,6 +40,9 @@ int ce_check_media_type(const char *s, size_t n, const char *what,
 int ce_parse_int32(const char *s, size_t n, int32_t *out, const char *what,
                    cegate_error *err);
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int ce_hex_value(char c);
+
 /* ASCII case-insensitive comparisons. */
 int ce_ascii_casecmp_n(const char *a, const char *b, size_t n);
 int ce_ascii_prefix(const char *s, const char *prefix); /* case-insensitive */

@@ -16,17 +16,6 @@ void request_settings_default(request_settings *s)
     s->server_port = "80";
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int request_decode_s3_key(const char *key, cegate_buffer *out)
 {
     size_t start = out->length;
@@ -34,8 +23,8 @@ int request_decode_s3_key(const char *key, cegate_buffer *out)
         char c = *p;
         if (c == '+') {
             c = ' ';
-        } else if (c == '%' && hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0) {
-            c = (char)(hex_digit(p[1]) << 4 | hex_digit(p[2]));
+        } else if (c == '%' && ce_hex_value(p[1]) >= 0 && ce_hex_value(p[2]) >= 0) {
+            c = (char)(ce_hex_value(p[1]) << 4 | ce_hex_value(p[2]));
             p += 2;
         }
         if (cegate_buffer_append_byte(out, c, "key", NULL) < 0)
