@@ -85,6 +85,9 @@ static ssize_t fill(file_input *in)
     }
 }
 
+static int next_line(const file_ingress *fi, file_input *in, const char **data,
+                     size_t *length, size_t *over);
+
 static int stopped(const file_ingress *fi)
 {
     return fi->interrupted != NULL && *fi->interrupted;
@@ -107,9 +110,13 @@ static ssize_t fill_or_stop(const file_ingress *fi, file_input *in)
     }
 }
 
-/* The next line, without its newline (and CR). 1 with *data and *length valid
- * until the next call, 0 at the end, -1 when reading stopped (error or
- * interrupted), -2 for a line over the limit: it was skipped, not kept. */
+int file_input_next_line(file_input *in, const volatile sig_atomic_t *interrupted,
+                         const char **data, size_t *length, size_t *over)
+{
+    const file_ingress fi = {.interrupted = interrupted};
+    return next_line(&fi, in, data, length, over);
+}
+
 static int next_line(const file_ingress *fi, file_input *in, const char **data,
                      size_t *length, size_t *over)
 {

@@ -34,6 +34,12 @@ typedef struct file_input {
 int file_input_open(file_input *in, const char *path, size_t max_bytes,
                     cegate_error *err);
 void file_input_close(file_input *in);
+/* The next line, without its newline. 1 with *data and *length valid until
+ * the next call, 0 at the end, -1 when reading stopped (a read error, in
+ * in->read_errno, or *interrupted set; may be NULL), -2 for a line over
+ * in->max: it was skipped without being kept (*over: its length). */
+int file_input_next_line(file_input *in, const volatile sig_atomic_t *interrupted,
+                         const char **data, size_t *length, size_t *over);
 
 typedef struct file_ingress {
     registry *reg;
