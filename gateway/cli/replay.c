@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h> /* PIPE_BUF */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,7 +45,8 @@ static void catch_stop_signals(struct sigaction *old_int, struct sigaction *old_
 /* ---- output ------------------------------------------------------------------- */
 
 typedef struct run {
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;      /* the counts, the progress line */
+    pthread_rwlock_t output;   /* lines up to PIPE_BUF shared, longer ones alone */
     int show_response;
     size_t delivered, failed, rejected, invalid, skipped, unreachable;
     double started, last_progress;
@@ -134,18 +136,31 @@ static void format_line(const run *r, const delivery_outcome *o, cegate_buffer *
 }
 
 /* One write(2) a line, as the event completes: a crash loses at most the
- * lines of the events still in flight. Lock held. */
-static void write_line(run *r, const char *s, size_t n)
+ * lines of the events still in flight. Workers write at once, not in
+ * turns (holding a lock over a system call made them queue on it): a
+ * write of up to PIPE_BUF bytes is never interleaved with another on a
+ * pipe, nor on a file (the kernel serializes the file position), so those
+ * share the lock and only a longer line (one with a large response) takes
+ * it alone. Returns 0 or an errno. */
+static int write_line(run *r, const char *s, size_t n)
 {
-    while (n > 0 && r->write_errno == 0) {
+    int e = 0;
+    if (n <= PIPE_BUF)
+        pthread_rwlock_rdlock(&r->output);
+    else
+        pthread_rwlock_wrlock(&r->output);
+    while (n > 0) {
         ssize_t k = write(STDOUT_FILENO, s, n);
         if (k > 0) {
             s += k;
             n -= (size_t)k;
         } else if (k < 0 && errno != EINTR) {
-            r->write_errno = errno;
+            e = errno;
+            break;
         }
     }
+    pthread_rwlock_unlock(&r->output);
+    return e;
 }
 
 static void count(run *r, const delivery_outcome *o)
@@ -171,8 +186,10 @@ static void report(const delivery_outcome *o, void *ctx)
     cegate_buffer_init(&buf, (size_t)-1);
     cegate_buffer_reserve(&buf, 256, NULL, NULL);
     format_line(r, o, &buf);
+    int e = write_line(r, buf.data, buf.length);
     pthread_mutex_lock(&r->lock);
-    write_line(r, buf.data, buf.length);
+    if (e != 0 && r->write_errno == 0)
+        r->write_errno = e;
     count(r, o);
     progress(r, 0);
     pthread_mutex_unlock(&r->lock);
@@ -231,6 +248,7 @@ static int replay(const replay_settings *s, registry *reg, size_t max_bytes)
     run r;
     memset(&r, 0, sizeof r);
     pthread_mutex_init(&r.lock, NULL);
+    pthread_rwlock_init(&r.output, NULL);
     r.show_response = s->show_response;
     r.started = now_s();
     r.progress = isatty(STDERR_FILENO);
@@ -266,6 +284,7 @@ static int replay(const replay_settings *s, registry *reg, size_t max_bytes)
     summary(&r, &res);
     int rc = exit_status(&r, &res);
     pthread_mutex_destroy(&r.lock);
+    pthread_rwlock_destroy(&r.output);
     file_input_close(&in);
     return rc;
 }

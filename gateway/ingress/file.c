@@ -211,14 +211,19 @@ static int submit(const file_ingress *fi, const cegate_event *ev, size_t line)
         cegate_error_clear(&err);
         if (engine_submit(fi->engine, ev, picked, fi->done, fi->ctx, line, &err) == 0)
             return 0;
-        if (err.code != CEGATE_ERR_LIMIT ||
-            engine_wait_room(fi->engine, picked, fi->interrupted) < 0) {
-            delivery_complete_now(fi->done, fi->ctx, line,
-                                  cegate_event_get_string(ev, "id"),
-                                  cegate_event_get_string(ev, "type"), picked,
-                                  DELIVERY_SKIPPED, &err);
-            return -1;
+        if (err.code == CEGATE_ERR_LIMIT &&
+            engine_wait_room(fi->engine, picked, fi->interrupted) == 0)
+            continue;
+        if (err.code == CEGATE_ERR_LIMIT) { /* the wait was cut short */
+            cegate_error_clear(&err);
+            cegate_error_set(&err, CEGATE_ERR_CANCELLED, NULL,
+                             "not attempted: the run stopped first");
         }
+        delivery_complete_now(fi->done, fi->ctx, line,
+                              cegate_event_get_string(ev, "id"),
+                              cegate_event_get_string(ev, "type"), picked,
+                              DELIVERY_SKIPPED, &err);
+        return -1;
     }
 }
 
