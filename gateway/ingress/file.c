@@ -123,9 +123,9 @@ static int next_line(const file_ingress *fi, file_input *in, const char **data,
     int skipping = 0;
     *over = 0;
     for (;;) {
-        char *from = in->buf + in->start + in->scanned;
         char *nl = in->end > in->start + in->scanned
-                       ? memchr(from, '\n', in->end - in->start - in->scanned)
+                       ? memchr(in->buf + in->start + in->scanned, '\n',
+                                in->end - in->start - in->scanned)
                        : NULL;
         if (nl != NULL) {
             size_t n = (size_t)(nl - (in->buf + in->start));
