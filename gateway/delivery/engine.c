@@ -120,9 +120,9 @@ static void names_of(const slot *sl, const char **id, const char **type)
 }
 
 void delivery_complete_now(delivery_completion done, void *ctx, uint64_t tag,
-                             const char *id, const char *type,
-                             const config_route *picked, delivery_status status,
-                             const cegate_error *why)
+                           const char *id, const char *type,
+                           const config_route *picked, delivery_status status,
+                           const cegate_error *why)
 {
     delivery_outcome o;
     memset(&o, 0, sizeof o);
