@@ -169,3 +169,70 @@ Test(engine, a_full_queue_is_refused_at_once_and_stop_keeps_the_count)
     free(program);
     run_remove_tree(dir);
 }
+
+/* Per-app queues: a slow app's backlog holds up no other app's events. */
+typedef struct by_app {
+    pthread_mutex_t lock;
+    size_t fast_done;
+    double fast_last;   /* when the last fast event completed */
+    size_t slow_done;
+} by_app;
+
+static void count_by_app(const delivery_outcome *o, void *ctx)
+{
+    by_app *b = ctx;
+    pthread_mutex_lock(&b->lock);
+    if (strcmp(o->route, "fast") == 0) {
+        b->fast_done++;
+        b->fast_last = run_now();
+    } else {
+        b->slow_done++;
+    }
+    pthread_mutex_unlock(&b->lock);
+}
+
+Test(engine, a_slow_app_does_not_hold_up_another)
+{
+    char *slow = make_script(2, 200);
+    char *fast = run_asprintf("%s/fast.sh", dir);
+    const char *text = "#!/bin/sh\nprintf 'Status: 200\\r\\n\\r\\nok'\n";
+    run_write_file(fast, text, strlen(text));
+    chmod(fast, 0755);
+    char *json = run_asprintf(
+        "{\"app\": \"cgi:%s\", \"apps\": {\"fast\": \"cgi:%s\"},"
+        " \"routes\": [{\"name\": \"fast\", \"match\": {\"source\": \"/fast\"},"
+        " \"app\": \"fast\"}, {\"name\": \"slow\"}]}", slow, fast);
+    config c;
+    cegate_error err;
+    cegate_error_clear(&err);
+    cr_assert_eq(config_init(&c, &err), 0);
+    cr_assert_eq(config_load_text(&c, json, strlen(json), &err), 0, "%s", err.text);
+    engine *e = engine_new(&c, &err);
+    cr_assert_not_null(e, "%s", err.text);
+    by_app b;
+    memset(&b, 0, sizeof b);
+    pthread_mutex_init(&b.lock, NULL);
+    double t0 = run_now();
+    /* Two events for the slow app first (2 s each, one at a time), then
+     * five for the fast one, which are done long before the slow ones. */
+    for (int i = 0; i < 7; i++) {
+        cegate_event *ev = make_event(i);
+        if (i >= 2)
+            cr_assert_eq(cegate_event_set_string(ev, "source", "/fast", 5, 0, &err), 0);
+        cr_assert_eq(engine_submit(e, ev, config_pick(&c, ev), count_by_app, &b,
+                                   (uint64_t)i, &err), 0, "%s", err.text);
+        cegate_event_free(ev);
+    }
+    cr_assert_eq(engine_drain(e, NULL), 0);
+    engine_free(e);
+    cr_assert_eq(b.fast_done, 5);
+    cr_assert_eq(b.slow_done, 2);
+    cr_assert_lt(b.fast_last - t0, 1.8,
+                 "the fast app's events waited %.1f s behind the slow app's",
+                 b.fast_last - t0);
+    config_free(&c);
+    free(json);
+    free(fast);
+    free(slow);
+    run_remove_tree(dir);
+}
