@@ -623,10 +623,11 @@ out:
     return rc;
 }
 
-/* Take a connection for one request: a kept one with nothing pending on
- * it, or a new one. NULL with err set. *reused: it is a kept connection. */
-static fcgi_slot *connection_for(fcgi_pool *pool, int fresh, int64_t deadline,
-                                 int *reused, cegate_error *err)
+/* Take a slot for one request and encode the request into it (a request
+ * FastCGI cannot carry is refused before any connection is made). NULL
+ * with err set. */
+static fcgi_slot *slot_for(fcgi_pool *pool, const upstream_request *req, int fresh,
+                           int64_t deadline, cegate_error *err)
 {
     fcgi_slot *s = acquire(pool, fresh, deadline);
     if (s == NULL) {
@@ -645,14 +646,27 @@ static fcgi_slot *connection_for(fcgi_pool *pool, int fresh, int64_t deadline,
         release(pool, s, 1);
         return NULL;
     }
+    if (fcgi_encode_request(req, pool->cfg.keep_alive, &s->out, err) < 0) {
+        release(pool, s, 1);
+        return NULL;
+    }
+    return s;
+}
+
+/* Give the slot a connection: its kept one when nothing is pending on it,
+ * else a new one. 0, or -1 with err set (the slot released). *reused: it
+ * is a kept connection. */
+static int connect_for(fcgi_pool *pool, fcgi_slot *s, int64_t deadline,
+                       int *reused, cegate_error *err)
+{
     if (s->fd >= 0 && has_pending_input(s->fd))
         set_fd(pool, s, -1);
     *reused = s->fd >= 0;
     if (s->fd < 0 && connect_slot(pool, s, deadline, err) < 0) {
         release(pool, s, 0);
-        return NULL;
+        return -1;
     }
-    return s;
+    return 0;
 }
 
 int fcgi_pool_exchange(fcgi_pool *pool, const upstream_request *req,
@@ -674,13 +688,9 @@ int fcgi_pool_exchange(fcgi_pool *pool, const upstream_request *req,
     int rc = -1;
     for (int attempt = 0; attempt < 2; attempt++) {
         int reused = 0;
-        fcgi_slot *s = connection_for(pool, attempt > 0, deadline_ms, &reused, err);
-        if (s == NULL)
+        fcgi_slot *s = slot_for(pool, req, attempt > 0, deadline_ms, err);
+        if (s == NULL || connect_for(pool, s, deadline_ms, &reused, err) < 0)
             break;
-        if (fcgi_encode_request(req, pool->cfg.keep_alive, &s->out, err) < 0) {
-            release(pool, s, 1);
-            break;
-        }
         cegate_error local;
         cegate_error_clear(&local);
         int ex = exchange(pool, s, resp, deadline_ms, timeout_ms, &local);
