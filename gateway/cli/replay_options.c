@@ -27,10 +27,12 @@ static void usage(FILE *to)
             "deliver each one to the app as an HTTP request over FastCGI or CGI.\n"
             "Input is one message, or NDJSON: one JSON payload per line (detected\n"
             "when the first line is a whole JSON document; forced with --ndjson).\n"
-            "Prints one JSON line per event: id, type, status (delivered, failed,\n"
-            "rejected, invalid), code (the app's HTTP status), attempts, ms, and\n"
-            "error when it did not succeed. A summary goes to stderr, with a\n"
-            "progress line while a long run goes on when stderr is a terminal.\n"
+            "Prints one JSON line per event as it completes: id, type, status\n"
+            "(delivered, failed, rejected, invalid, skipped), code (the app's HTTP\n"
+            "status), attempts, ms, and error and error_code when it did not\n"
+            "succeed. A summary goes to stderr, with a progress line while a long\n"
+            "run goes on when stderr is a terminal. SIGINT or SIGTERM stops the\n"
+            "reading; what was read but not attempted is reported skipped.\n"
             "\n"
             "  -c, --config FILE      the apps and routes (JSON; see the README);\n"
             "                         the options below override its default app.\n"
@@ -61,7 +63,8 @@ static void usage(FILE *to)
             "\n"
             "Exit status: 0 every event delivered, 64 usage, 65 bad input or an\n"
             "event the app rejected (4xx), 66 the input cannot be read, 69 the app\n"
-            "was unreachable, 75 an event still failed after its attempts, 78 bad\n"
+            "was unreachable, 74 the outcome lines could not be written, 75 an\n"
+            "event still failed after its attempts or was skipped, 78 bad\n"
             "configuration.\n");
 }
 
