@@ -74,12 +74,14 @@ void cegate_error_set_origin(cegate_error *err, const char *origin)
     copy_truncated(err->origin, sizeof err->origin, origin != NULL ? origin : "");
 }
 
-void cegate_error_set_position(cegate_error *err, int line, int column)
+void cegate_error_set_position(cegate_error *err, int line, int column,
+                               size_t position)
 {
     if (err == NULL || err->code == CEGATE_OK)
         return;
     err->line = line;
     err->column = column;
+    err->position = position;
     /* A reader's message ends in its own "(line L, column C)": it follows. */
     char *at = strstr(err->text, " (line ");
     if (at != NULL && strchr(at, ')') != NULL && strchr(at, ')')[1] == '\0')

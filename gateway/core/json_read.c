@@ -70,11 +70,7 @@ static json_t *syntax_error(reader *r, const unsigned char *at, const char *fmt,
     int column = (int)(at - line_start) + 1;
     cegate_error_set(r->err, CEGATE_ERR_SYNTAX, NULL,
                      "invalid JSON: %s (line %d, column %d)", what, line, column);
-    if (r->err != NULL) {
-        r->err->line = line;
-        r->err->column = column;
-        r->err->position = (size_t)(at - r->start);
-    }
+    cegate_error_set_position(r->err, line, column, (size_t)(at - r->start));
     return NULL;
 }
 

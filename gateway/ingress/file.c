@@ -241,7 +241,7 @@ static int handle_payload(const file_ingress *fi, const char *body,
                            ndjson ? 0 : fi->header_count, body, length,
                            fi->path, &events, &err) < 0) {
         if (ndjson && err.line == 1)
-            cegate_error_set_position(&err, (int)line, err.column);
+            cegate_error_set_position(&err, (int)line, err.column, err.position);
         report_invalid(fi, line, &err);
         return 0;
     }

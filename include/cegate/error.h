@@ -85,10 +85,12 @@ void cegate_error_set_path(cegate_error *err, const char *path);
 /* Name who reported the recorded error (an adapter), unless it is named
  * already. Safe on NULL. */
 void cegate_error_set_origin(cegate_error *err, const char *origin);
-/* Set the recorded error's line and column (1-based; 0 unknown), e.g. to
- * give a position inside one NDJSON line as the file's; a message ending
- * in "(line L, column C)" says the new position too. Safe on NULL. */
-void cegate_error_set_position(cegate_error *err, int line, int column);
+/* Set the recorded error's line and column (1-based; 0 unknown) and byte
+ * offset, e.g. to give a position inside one NDJSON line as the file's; a
+ * message ending in "(line L, column C)" says the new position too. Safe
+ * on NULL. */
+void cegate_error_set_position(cegate_error *err, int line, int column,
+                               size_t position);
 /* Copy `src` into `dst` unless `dst` already holds an error (first error
  * wins). Safe on NULL. */
 void cegate_error_copy(cegate_error *dst, const cegate_error *src);
