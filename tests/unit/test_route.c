@@ -14,23 +14,16 @@
 #include "config_file.h"
 #include "route.h"
 
+#include "helpers.h"
+
 #define N(arr) (sizeof(arr) / sizeof *(arr))
 
 /* ---- helpers ------------------------------------------------------------- */
 
+/* One event from its JSON format (the core tests' helper). */
 static cegate_event *event_of(const char *json)
 {
-    cegate_event_list list;
-    cegate_event_list_init(&list);
-    cegate_error err;
-    cegate_error_clear(&err);
-    cr_assert_eq(cegate_json_decode(json, strlen(json), NULL, &list, &err), 0,
-                 "%s: %s", err.path, err.text);
-    cr_assert_eq(list.count, 1);
-    cegate_event *ev = list.events[0];
-    list.count = 0;
-    cegate_event_list_free(&list);
-    return ev;
+    return json_decode_one(json, strlen(json), NULL);
 }
 
 /* An event with this subject (NULL: none) and an Integer extension. */
